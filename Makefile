@@ -1,0 +1,54 @@
+# Entry points that need no set-up: each target creates .venv/ on first use and reinstalls
+# only when pyproject.toml changes.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+# pytest workers; the machines have 2 cores
+JOBS   ?= 2
+export NO_MKDOCS_2_WARNING := 1
+
+.PHONY: help venv serve docs test bench check clean
+
+help:
+	@echo "make serve  build the site (every chapter executed) and serve it on http://$(HOST):$(PORT)"
+	@echo "make docs   strict build of the site into site/"
+	@echo "make test   every test: unit, property, doctests, docs, examples, browser"
+	@echo "make bench  benchmarks against the peers, reported as ratios"
+	@echo "make check  ruff and mypy over src/"
+	@echo "make clean  remove build and test artefacts"
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[docs,test]'
+	@touch $(STAMP)
+
+serve: $(STAMP)
+	$(BIN)/mkdocs serve --strict --dev-addr $(HOST):$(PORT)
+
+docs: $(STAMP)
+	rm -rf site
+	$(BIN)/mkdocs build --strict --site-dir site
+	@test -f site/index.html || { echo "error: the build produced no site/index.html"; exit 1; }
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup
+
+bench: $(STAMP)
+	@set -e; for script in scripts/bench/bench_*.py; do \
+		echo "== $$script"; $(BIN)/python $$script $(BENCH_ARGS); echo; \
+	done
+
+check: $(STAMP)
+	$(BIN)/ruff check src tests scripts examples
+	$(BIN)/ruff format --check src
+	$(BIN)/mypy
+
+clean:
+	rm -rf site build test-artifacts .pytest_cache .mypy_cache .ruff_cache

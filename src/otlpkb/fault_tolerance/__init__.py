@@ -1,0 +1,1 @@
+"""Section 2, fault tolerance: retries, failure detection and reliability analysis."""

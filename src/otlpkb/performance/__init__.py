@@ -1,0 +1,1 @@
+"""Section 1, performance models: queueing, latency, throughput and resource consumption."""

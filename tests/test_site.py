@@ -1,0 +1,166 @@
+"""The built site: strict build, API inventory, links and anchors, notebooks, reproducibility."""
+
+from __future__ import annotations
+
+import filecmp
+import importlib
+import json
+import re
+import zlib
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+
+import kbsite
+from kbtest import build_site
+from otlpkb.chapters import CHAPTERS
+
+pytestmark = [pytest.mark.site, pytest.mark.xdist_group("site")]
+
+
+def inventory_names(site: Path) -> set[str]:
+    """Object names in the Sphinx-format inventory that mkdocstrings writes."""
+    raw = (site / "objects.inv").read_bytes()
+    header_end = 0
+    for _ in range(4):
+        header_end = raw.index(b"\n", header_end) + 1
+    assert raw.startswith(b"# Sphinx inventory version 2")
+    lines = zlib.decompress(raw[header_end:]).decode().splitlines()
+    return {line.split(" ", 1)[0] for line in lines if line}
+
+
+class _Page(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: set[str] = set()
+        self.links: list[str] = []
+        self.sources: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if a.get("id"):
+            self.ids.add(a["id"])
+        if tag == "a" and a.get("name"):
+            self.ids.add(a["name"])
+        if tag == "a" and a.get("href"):
+            self.links.append(a["href"])
+        if tag in {"img", "script"} and a.get("src"):
+            self.sources.append(a["src"])
+        if tag == "link" and a.get("href"):
+            self.sources.append(a["href"])
+
+
+def parse(path: Path) -> _Page:
+    page = _Page()
+    page.feed(path.read_text(encoding="utf-8"))
+    return page
+
+
+def test_the_strict_build_produces_the_landing_page(built_site: Path) -> None:
+    html = (built_site / "index.html").read_text(encoding="utf-8")
+    assert "The chapter map" in html
+    for c in CHAPTERS:  # every chapter is on the map, written or planned
+        assert f"{c.id} {c.title}" in html, c.id
+
+
+def test_every_written_chapter_is_linked_from_the_map_and_planned_ones_are_not(
+    built_site: Path,
+) -> None:
+    links = set(parse(built_site / "index.html").links)
+    written = {p.chapter.id for p in kbsite.chapter_pages()}
+    for c in CHAPTERS:
+        url = c.page.removesuffix(".md") + "/"
+        assert (url in links) == (c.id in written), c.id
+        assert (built_site / url / "index.html").exists() == (c.id in written), c.id
+
+
+def test_every_public_name_of_the_declared_modules_is_in_the_api_inventory(
+    built_site: Path,
+) -> None:
+    names = inventory_names(built_site)
+    missing = []
+    for page in kbsite.chapter_pages():
+        for module_name in page.modules:
+            module = importlib.import_module(module_name)
+            missing += [
+                f"{module_name}.{n}" for n in module.__all__ if f"{module_name}.{n}" not in names
+            ]
+    assert not missing, f"not in the API reference: {missing}"
+
+
+def test_every_public_subpackage_has_a_reference_page(built_site: Path) -> None:
+    for name, page in kbsite.reference_pages():
+        assert (built_site / page.removesuffix(".md") / "index.html").is_file(), name
+
+
+def test_no_broken_internal_link_or_anchor(built_site: Path) -> None:
+    pages = {p: parse(p) for p in built_site.rglob("*.html")}
+    broken = []
+    for path, page in pages.items():
+        for href in page.links + page.sources:
+            parts = urlsplit(href)
+            if parts.scheme or parts.netloc or href.startswith(("mailto:", "data:")):
+                continue
+            target = path if not parts.path else (path.parent / unquote(parts.path)).resolve()
+            if target.is_dir():
+                target = target / "index.html"
+            if not target.exists():
+                broken.append(f"{path.relative_to(built_site)} -> {href}")
+                continue
+            if parts.fragment and target.suffix == ".html":
+                ids = pages[target].ids if target in pages else parse(target).ids
+                if unquote(parts.fragment) not in ids:
+                    broken.append(f"{path.relative_to(built_site)} -> {href} (no anchor)")
+    assert not broken, "\n".join(broken[:50])
+
+
+def test_nothing_is_loaded_from_another_host(built_site: Path) -> None:
+    for path in built_site.rglob("*.html"):
+        for src in parse(path).sources:
+            assert not urlsplit(src).netloc, f"{path}: loads {src} from another host"
+    css = " ".join(
+        p.read_text(encoding="utf-8", errors="replace") for p in built_site.rglob("*.css")
+    )
+    assert "fonts.googleapis" not in css and "fonts.gstatic" not in css
+
+
+def test_math_and_figures_are_in_every_chapter(built_site: Path) -> None:
+    for page in kbsite.chapter_pages():
+        html = (built_site / page.chapter.page.removesuffix(".md") / "index.html").read_text()
+        assert 'class="arithmatex"' in html, f"{page.chapter.id}: no math"
+        assert re.search(r'<figure class="kb-figure"[^>]*>\s*<svg', html), (
+            f"{page.chapter.id}: no executed figure"
+        )
+        assert "<table>" in html, f"{page.chapter.id}: no table"
+        assert "Traceback (most recent call last)" not in html, f"{page.chapter.id}: traceback"
+
+
+def test_each_chapter_offers_its_example_as_a_notebook(built_site: Path) -> None:
+    for page in kbsite.chapter_pages():
+        notebook = built_site / "downloads" / f"{page.chapter.slug}.ipynb"
+        data = json.loads(notebook.read_text(encoding="utf-8"))
+        assert data["nbformat"] == 4
+        kinds = {cell["cell_type"] for cell in data["cells"]}
+        assert kinds == {"code", "markdown"}, kinds
+        code = "".join("".join(c["source"]) for c in data["cells"] if c["cell_type"] == "code")
+        assert "import" in code
+        html = (built_site / page.chapter.page.removesuffix(".md") / "index.html").read_text()
+        assert f"downloads/{page.chapter.slug}.ipynb" in html
+
+
+def test_two_builds_are_byte_identical(built_site: Path, tmp_path: Path) -> None:
+    second = tmp_path / "again"
+    result = build_site(second)
+    assert result.returncode == 0, result.stderr[-4000:]
+    differ = []
+    for path in sorted(built_site.rglob("*")):
+        if path.is_file():
+            twin = second / path.relative_to(built_site)
+            if not twin.exists() or not filecmp.cmp(path, twin, shallow=False):
+                differ.append(str(path.relative_to(built_site)))
+    extra = {p.relative_to(second) for p in second.rglob("*")} - {
+        p.relative_to(built_site) for p in built_site.rglob("*")
+    }
+    assert not differ and not extra, f"differ: {differ[:20]}, only in second: {sorted(extra)[:20]}"
