@@ -60,6 +60,8 @@ def on_files(files, config):
         source = (ROOT / page.example).read_text(encoding="utf-8")
         notebook = jupytext.reads(source, fmt="py:percent")
         notebook.metadata.pop("jupytext", None)  # carries the jupytext version: not reproducible
+        for number, cell in enumerate(notebook.cells):
+            cell["id"] = f"cell-{number}"  # nbformat's default ids are random
         notebook.metadata["kernelspec"] = {
             "display_name": "Python 3",
             "language": "python",

@@ -186,7 +186,8 @@ def chapter_map_markdown(docs: Path = DOCS, link_from: str = "index.md") -> str:
         for c in chapters:
             page = pages.get(c.id)
             if page:
-                link = os.path.relpath(c.page, here or ".")
+                # a directory URL: markdown-exec output bypasses MkDocs' .md link rewriting
+                link = os.path.relpath(c.page.removesuffix(".md"), here or ".") + "/"
                 name = f"[{c.id} {c.title}]({link})"
                 status = ":material-check-circle: written"
                 modules = ", ".join(f"`{m}`" for m in page.modules)

@@ -148,7 +148,13 @@ def test_chapter_renders_math_and_figures(visit: Visit, chapter) -> None:
         box = figures.nth(i).bounding_box()
         assert box and box["width"] > 200 and box["height"] > 100, f"figure {i} not shown"
     if page.locator("pre.mermaid, div.mermaid").count():
-        page.wait_for_selector(".mermaid svg", timeout=10_000)
+        # Material renders each diagram into a closed shadow root on a div.mermaid that
+        # replaces the pre: the div's size says the vendored mermaid drew it.
+        diagram = page.locator("div.mermaid").first
+        diagram.wait_for(timeout=10_000)
+        diagram.scroll_into_view_if_needed()
+        box = diagram.bounding_box()
+        assert box and box["height"] > 50, "mermaid diagram not rendered"
     visit.shot(f"chapter-{chapter.chapter.id}")
     visit.assert_clean()
 
@@ -157,8 +163,8 @@ def test_search_finds_the_chapters(visit: Visit) -> None:
     assert CHAPTER_PAGES, "no chapter to search for"
     page = visit.open("")
     for chapter in CHAPTER_PAGES[:3]:
-        page.locator("label.md-header__button[for='__search']").first.click()
         box = page.locator("input.md-search__input")
+        box.click()
         box.fill(chapter.chapter.title)
         result = page.locator(".md-search-result__item", has_text=chapter.chapter.title)
         result.first.wait_for(timeout=15_000)

@@ -31,6 +31,9 @@ def inventory_names(site: Path) -> set[str]:
     return {line.split(" ", 1)[0] for line in lines if line}
 
 
+LOADED_RELS = {"stylesheet", "icon", "preload", "modulepreload", "manifest"}
+
+
 class _Page(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
@@ -48,7 +51,7 @@ class _Page(HTMLParser):
             self.links.append(a["href"])
         if tag in {"img", "script"} and a.get("src"):
             self.sources.append(a["src"])
-        if tag == "link" and a.get("href"):
+        if tag == "link" and a.get("href") and a.get("rel") in LOADED_RELS:
             self.sources.append(a["href"])
 
 
@@ -97,13 +100,19 @@ def test_every_public_subpackage_has_a_reference_page(built_site: Path) -> None:
 
 def test_no_broken_internal_link_or_anchor(built_site: Path) -> None:
     pages = {p: parse(p) for p in built_site.rglob("*.html")}
+    root = built_site.resolve()
     broken = []
     for path, page in pages.items():
         for href in page.links + page.sources:
             parts = urlsplit(href)
             if parts.scheme or parts.netloc or href.startswith(("mailto:", "data:")):
                 continue
-            target = path if not parts.path else (path.parent / unquote(parts.path)).resolve()
+            if not parts.path:
+                target = path
+            elif parts.path.startswith("/"):  # 404.html links from the site root
+                target = (root / unquote(parts.path).lstrip("/")).resolve()
+            else:
+                target = (path.parent / unquote(parts.path)).resolve()
             if target.is_dir():
                 target = target / "index.html"
             if not target.exists():

@@ -296,3 +296,13 @@ def test_amdahl_fit_side_by_side_with_scipy():
     assert f.rss > fit_usl(n, x).rss  # the retrograde data need coherency
     with pytest.raises(ValueError, match="model"):
         fit_usl(n, x, model="gustafson")
+
+
+def test_batch_closed_form_stays_finite_for_a_trickle() -> None:
+    # Found by the 1.4 capacity planner: rate x timeout near machine epsilon used to
+    # cancel 1 - cdf to zero and divide by it. A trickle sends batches of exactly one item,
+    # each waiting for the free-running timer: uniform over the period, so T/2 on average.
+    stats = batch_closed_form(2.2e-16, 8192, 0.2)
+    assert stats.mean_batch_size == pytest.approx(1.0, rel=1e-9)
+    assert stats.mean_added_latency == pytest.approx(0.1, rel=1e-9)
+    assert stats.timeout_fraction == pytest.approx(1.0)

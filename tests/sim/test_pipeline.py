@@ -105,8 +105,9 @@ def test_batch_processor_matches_closed_form(lam, k, timeout):
         lo, hi = ci99(vals)
         target = getattr(cf, key)
         # the first cycle starts at t=0 exactly as the model's; the last is cut off:
-        # allow the bias of one batch in a run
-        slack = target / (horizon * cf.batches_per_second)
+        # allow the bias of one batch in a run (plus rounding: with a deterministic
+        # timer every run sees the same count and the interval has zero width)
+        slack = target / (horizon * cf.batches_per_second) * (1 + 1e-9)
         assert lo - slack <= target <= hi + slack, (key, target, lo, hi)
 
 

@@ -489,12 +489,17 @@ class BatchStats:
 
 
 def _poisson_sf_upto(mu: float, k: int) -> FloatArray:
-    """P(N >= m) for m = 1..k, N ~ Poisson(mu), computed in log space."""
-    j = np.arange(k, dtype=np.float64)  # j = 0..k-1
-    log_fact = np.concatenate([[0.0], np.cumsum(np.log(np.arange(1, k, dtype=np.float64)))])
-    log_pmf = -mu + j * math.log(mu) - log_fact if mu > 0 else np.where(j == 0, 0.0, -np.inf)
-    cdf = np.cumsum(np.exp(log_pmf))  # P(N <= m-1) for m = 1..k
-    return np.clip(1.0 - cdf, 0.0, 1.0)
+    """P(N >= m) for m = 1..k, N ~ Poisson(mu > 0), in log space.
+
+    The tail is summed from the far end (past mu + 60 sqrt(mu) + 60 it is below 1e-300),
+    so small probabilities keep their relative precision instead of cancelling in 1 - cdf.
+    """
+    n = max(k + 1, int(mu + 60.0 * math.sqrt(mu) + 60.0))
+    j = np.arange(n, dtype=np.float64)
+    log_fact = np.concatenate([[0.0], np.cumsum(np.log(np.arange(1, n, dtype=np.float64)))])
+    pmf = np.exp(-mu + j * math.log(mu) - log_fact)
+    tail = np.cumsum(pmf[::-1])[::-1]  # tail[m] = P(N >= m)
+    return np.clip(tail[1 : k + 1], 0.0, 1.0)
 
 
 # --8<-- [start:batch]
