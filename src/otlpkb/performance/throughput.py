@@ -499,7 +499,8 @@ def _poisson_sf_upto(mu: float, k: int) -> FloatArray:
     log_fact = np.concatenate([[0.0], np.cumsum(np.log(np.arange(1, n, dtype=np.float64)))])
     pmf = np.exp(-mu + j * math.log(mu) - log_fact)
     tail = np.cumsum(pmf[::-1])[::-1]  # tail[m] = P(N >= m)
-    return np.clip(tail[1 : k + 1], 0.0, 1.0)
+    out: FloatArray = np.clip(tail[1 : k + 1], 0.0, 1.0)
+    return out
 
 
 # --8<-- [start:batch]

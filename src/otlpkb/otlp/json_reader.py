@@ -1,0 +1,470 @@
+"""A validating OTLP/JSON decoder for trace documents, written over :func:`json.loads`.
+
+It follows the OTLP/JSON rules of the OTLP specification: ``traceId``/``spanId`` are
+case-insensitive hex (never base64), enums are integers (enum names are rejected), keys are
+lowerCamelCase, 64-bit integers may be decimal strings or numbers, and unknown fields are
+ignored. Two kinds of unknown field are *not* ignored, because ignoring them would lose every
+span silently: the pre-1.0 name ``instrumentationLibrarySpans`` and snake_case spellings of
+the container fields (``resource_spans``, ``scope_spans``). Every problem raises
+:class:`~otlpkb.otlp.OTLPDecodeError` with the JSON path of the bad field.
+
+See the chapter *Distributed tracing* (3.1).
+
+Examples:
+    >>> import json
+    >>> from otlpkb.otlp.json_reader import decode_json_document, new_columns
+    >>> doc = json.loads('''{"resourceSpans": [{"scopeSpans": [{"spans": [
+    ...   {"traceId": "5B8EFFF798038103D269B633813FC60C", "spanId": "EEE19B7EC3C1B174",
+    ...    "name": "x", "kind": 2, "startTimeUnixNano": "1", "endTimeUnixNano": 3}]}]}]}''')
+    >>> cols = new_columns()
+    >>> decode_json_document(doc, cols)
+    1
+    >>> cols["trace_id"][0], cols["end_time_unix_nano"][0]
+    ('5b8efff798038103d269b633813fc60c', 3)
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import math
+import re
+from typing import Any, NoReturn
+
+from .spans import COLUMNS, AttributeValue, SpanEvent, SpanLink
+
+__all__ = ["FieldError", "decode_json_document", "new_columns"]
+
+_HEX32 = re.compile(r"[0-9a-fA-F]{32}")
+_HEX16 = re.compile(r"[0-9a-fA-F]{16}")
+_ZERO32 = "0" * 32
+_ZERO16 = "0" * 16
+_DIGITS = re.compile(r"-?[0-9]+")
+_BASE64 = re.compile(r"([A-Za-z0-9+/]*|[A-Za-z0-9_-]*)={0,2}")
+_MAX_DEPTH = 64
+_U64 = 2**64
+_I64 = 2**63
+_U32 = 2**32
+_I32 = 2**31
+
+
+class FieldError(Exception):
+    """A bad field, with its path relative to the object being decoded (internal)."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(path, reason)
+        self.path = path
+        self.reason = reason
+
+    def under(self, prefix: str) -> FieldError:
+        """The same error with ``prefix`` prepended to the path."""
+        joined = (
+            prefix
+            if not self.path
+            else (prefix + self.path if self.path.startswith("[") else f"{prefix}.{self.path}")
+        )
+        return FieldError(joined, self.reason)
+
+
+def _fail(path: str, reason: str) -> NoReturn:
+    raise FieldError(path, reason)
+
+
+def _type_name(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__  # pragma: no cover - json.loads makes nothing else
+
+
+def new_columns() -> dict[str, list[Any]]:
+    """Empty columns for a :class:`~otlpkb.otlp.SpanTable`."""
+    return {name: [] for name in COLUMNS}
+
+
+def hex_id(value: object, field: str, nbytes: int, *, allow_empty: bool) -> str:
+    """A validated, lowercased hex id of ``nbytes`` bytes (``""`` if allowed and empty)."""
+    if type(value) is not str:
+        _fail(field, f"expected a hex string, got {_type_name(value)}")
+    if not value:
+        if allow_empty:
+            return ""
+        _fail(field, "is empty; a span context needs a non-empty id")
+    pattern = _HEX32 if nbytes == 16 else _HEX16
+    if len(value) != 2 * nbytes:
+        _fail(
+            field,
+            f"must be {2 * nbytes} hex digits ({nbytes} bytes), got {len(value)} characters "
+            f"{value[:48]!r}",
+        )
+    if pattern.fullmatch(value) is None:
+        _fail(field, f"is not hex: {value!r} (OTLP/JSON ids are hex, not base64)")
+    low = value.lower()
+    if low == (_ZERO32 if nbytes == 16 else _ZERO16):
+        if allow_empty:  # an all-zero parent id means "no parent" in some producers
+            return ""
+        _fail(field, "is all zeros, which is an invalid id")
+    return low
+
+
+def _int(value: object, field: str, *, signed: bool, bits: int) -> int:
+    if type(value) is int:
+        number = value
+    elif type(value) is str and _DIGITS.fullmatch(value):
+        number = int(value)
+    elif type(value) is float and value.is_integer() and math.isfinite(value):
+        number = math.floor(value)  # an integral JSON number such as 1e3
+    else:
+        _fail(
+            field,
+            f"expected an integer (number or decimal string), got {_type_name(value)} "
+            f"{str(value)[:40]!r}",
+        )
+    low, high = (-(2 ** (bits - 1)), 2 ** (bits - 1)) if signed else (0, 2**bits)
+    if not low <= number < high:
+        kind = "int" if signed else "uint"
+        _fail(field, f"{number} is out of range for {kind}{bits}")
+    return number
+
+
+def _uint64(value: object, field: str) -> int:
+    # fast path for the common case: a decimal string of a positive time
+    if type(value) is str and value.isdigit() and value.isascii():
+        number = int(value)
+        if number < _U64:
+            return number
+    return _int(value, field, signed=False, bits=64)
+
+
+def _uint32(value: object, field: str) -> int:
+    if type(value) is int and 0 <= value < _U32:
+        return value
+    return _int(value, field, signed=False, bits=32)
+
+
+def _enum(value: object, field: str) -> int:
+    if type(value) is int and -_I32 <= value < _I32:
+        return value
+    if type(value) is str and not _DIGITS.fullmatch(value):
+        _fail(field, f"enum names are not allowed in OTLP/JSON, got {value!r}; use the integer")
+    return _int(value, field, signed=True, bits=32)
+
+
+def _str(value: object, field: str) -> str:
+    if type(value) is not str:
+        _fail(field, f"expected a string, got {_type_name(value)}")
+    return value
+
+
+def _obj(value: object, field: str) -> dict[str, Any]:
+    if type(value) is not dict:
+        _fail(field, f"expected an object, got {_type_name(value)}")
+    return value
+
+
+def _arr(value: object, field: str) -> list[Any]:
+    if type(value) is not list:
+        _fail(field, f"expected an array, got {_type_name(value)}")
+    return value
+
+
+def _double(value: object, field: str) -> float:
+    if type(value) is float or type(value) is int:
+        return float(value)
+    if type(value) is str:
+        special = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+        if value in special:
+            return special[value]
+        try:
+            number = float(value)
+        except ValueError:
+            pass
+        else:
+            if math.isfinite(number):
+                return number
+    _fail(field, f"expected a number, got {_type_name(value)} {str(value)[:40]!r}")
+
+
+def _bytes(value: object, field: str) -> bytes:
+    text = _str(value, field)
+    match = _BASE64.fullmatch(text)
+    if match is not None and len(match.group(1)) % 4 != 1:
+        body = match.group(1)
+        padded = body + "=" * (-len(body) % 4)
+        try:
+            if "-" in body or "_" in body:
+                return base64.urlsafe_b64decode(padded)
+            return base64.b64decode(padded, validate=True)
+        except (binascii.Error, ValueError):
+            pass
+    _fail(field, f"bytesValue is not base64: {text[:40]!r}")
+
+
+_VALUE_KEYS = frozenset(
+    (
+        "stringValue",
+        "boolValue",
+        "intValue",
+        "doubleValue",
+        "arrayValue",
+        "kvlistValue",
+        "bytesValue",
+    )
+)
+
+
+def any_value(value: object, field: str, depth: int = 0) -> AttributeValue:
+    """Decode an OTLP ``AnyValue`` object."""
+    if type(value) is not dict:
+        _fail(field, f"expected an AnyValue object, got {_type_name(value)}")
+    if len(value) == 1:
+        ((key, inner),) = value.items()
+    else:
+        present = [k for k in value if k in _VALUE_KEYS]
+        if len(present) > 1:
+            _fail(field, f"AnyValue has more than one value field: {present}")
+        if not present:
+            return None
+        key = present[0]
+        inner = value[key]
+    if key == "stringValue":
+        if type(inner) is str:
+            return inner
+        _fail(f"{field}.stringValue", f"expected a string, got {_type_name(inner)}")
+    if key == "intValue":
+        if type(inner) is str and inner.isascii() and inner.lstrip("-").isdigit():
+            number = int(inner)
+            if -_I64 <= number < _I64:
+                return number
+        return _int(inner, f"{field}.intValue", signed=True, bits=64)
+    if key == "boolValue":
+        if type(inner) is not bool:
+            _fail(f"{field}.boolValue", f"expected true or false, got {_type_name(inner)}")
+        return inner
+    if key == "doubleValue":
+        return _double(inner, f"{field}.doubleValue")
+    if key == "bytesValue":
+        return _bytes(inner, f"{field}.bytesValue")
+    if key == "arrayValue":
+        if depth >= _MAX_DEPTH:
+            _fail(field, f"values nested deeper than {_MAX_DEPTH} levels")
+        body = _obj(inner, f"{field}.arrayValue")
+        values = _arr(body.get("values", []), f"{field}.arrayValue.values")
+        return [
+            any_value(item, f"{field}.arrayValue.values[{i}]", depth + 1)
+            for i, item in enumerate(values)
+        ]
+    if key == "kvlistValue":
+        if depth >= _MAX_DEPTH:
+            _fail(field, f"values nested deeper than {_MAX_DEPTH} levels")
+        body = _obj(inner, f"{field}.kvlistValue")
+        values = _arr(body.get("values", []), f"{field}.kvlistValue.values")
+        return attributes(values, f"{field}.kvlistValue.values", depth + 1)
+    return None  # only unknown keys: an empty AnyValue
+
+
+def attributes(items: object, field: str, depth: int = 0) -> dict[str, AttributeValue]:
+    """Decode a list of ``KeyValue`` objects into a dict (a repeated key: the last wins)."""
+    if type(items) is not list:
+        _fail(field, f"expected an array of key/value objects, got {_type_name(items)}")
+    out: dict[str, AttributeValue] = {}
+    for i, kv in enumerate(items):
+        if type(kv) is not dict:
+            _fail(f"{field}[{i}]", f"expected a key/value object, got {_type_name(kv)}")
+        key = kv.get("key", "")
+        if type(key) is not str:
+            _fail(f"{field}[{i}].key", f"expected a string, got {_type_name(key)}")
+        raw = kv.get("value")
+        if raw is None:
+            out[key] = None
+            continue
+        if type(raw) is dict and len(raw) == 1:
+            inner = raw.get("stringValue")
+            if type(inner) is str:
+                out[key] = inner
+                continue
+        out[key] = any_value(raw, f"{field}[{i}].value", depth)
+    return out
+
+
+def _events(items: object, field: str) -> tuple[SpanEvent, ...]:
+    out = []
+    for i, ev in enumerate(_arr(items, field)):
+        where = f"{field}[{i}]"
+        ev = _obj(ev, where)
+        out.append(
+            SpanEvent(
+                _uint64(ev.get("timeUnixNano", 0), f"{where}.timeUnixNano"),
+                _str(ev.get("name", ""), f"{where}.name"),
+                attributes(ev.get("attributes", []), f"{where}.attributes"),
+                _uint32(ev.get("droppedAttributesCount", 0), f"{where}.droppedAttributesCount"),
+            )
+        )
+    return tuple(out)
+
+
+def _links(items: object, field: str) -> tuple[SpanLink, ...]:
+    out = []
+    for i, ln in enumerate(_arr(items, field)):
+        where = f"{field}[{i}]"
+        ln = _obj(ln, where)
+        if "traceId" not in ln:
+            _fail(f"{where}.traceId", "is missing")
+        if "spanId" not in ln:
+            _fail(f"{where}.spanId", "is missing")
+        out.append(
+            SpanLink(
+                hex_id(ln["traceId"], f"{where}.traceId", 16, allow_empty=False),
+                hex_id(ln["spanId"], f"{where}.spanId", 8, allow_empty=False),
+                _str(ln.get("traceState", ""), f"{where}.traceState"),
+                attributes(ln.get("attributes", []), f"{where}.attributes"),
+                _uint32(ln.get("flags", 0), f"{where}.flags"),
+                _uint32(ln.get("droppedAttributesCount", 0), f"{where}.droppedAttributesCount"),
+            )
+        )
+    return tuple(out)
+
+
+_EMPTY: dict[str, Any] = {}
+
+
+# --8<-- [start:decode_span]
+def _decode_span(
+    span: object,
+    out: dict[str, list[Any]],
+    service: str,
+    resource_attrs: dict[str, AttributeValue],
+    scope_name: str,
+    scope_version: str,
+) -> None:
+    """Validate one JSON span object and append it to the columns ``out``."""
+    if type(span) is not dict:
+        _fail("", f"expected a span object, got {_type_name(span)}")
+    get = span.get
+    if "traceId" not in span:
+        _fail(
+            "traceId",
+            "is missing"
+            + (" (snake_case 'trace_id' is not OTLP/JSON)" if "trace_id" in span else ""),
+        )
+    if "spanId" not in span:
+        _fail("spanId", "is missing")
+    trace_id = hex_id(span["traceId"], "traceId", 16, allow_empty=False)
+    span_id = hex_id(span["spanId"], "spanId", 8, allow_empty=False)
+    parent = hex_id(get("parentSpanId", ""), "parentSpanId", 8, allow_empty=True)
+    status = get("status")
+    if status is None:
+        code, message = 0, ""
+    else:
+        status = _obj(status, "status")
+        code = _enum(status.get("code", 0), "status.code")
+        message = _str(status.get("message", ""), "status.message")
+    raw_events = get("events")
+    raw_links = get("links")
+    raw_attrs = get("attributes")
+    # All fields are validated before any column is appended: a bad span leaves no trace.
+    row = (
+        trace_id,
+        span_id,
+        parent,
+        _str(get("name", ""), "name"),
+        _enum(get("kind", 0), "kind"),
+        _uint64(get("startTimeUnixNano", 0), "startTimeUnixNano"),
+        _uint64(get("endTimeUnixNano", 0), "endTimeUnixNano"),
+        code,
+        message,
+        service,
+        attributes(raw_attrs, "attributes") if raw_attrs else {},
+        resource_attrs,
+        _events(raw_events, "events") if raw_events else (),
+        _links(raw_links, "links") if raw_links else (),
+        _str(get("traceState", ""), "traceState"),
+        _uint32(get("flags", 0), "flags"),
+        scope_name,
+        scope_version,
+        _uint32(get("droppedAttributesCount", 0), "droppedAttributesCount"),
+        _uint32(get("droppedEventsCount", 0), "droppedEventsCount"),
+        _uint32(get("droppedLinksCount", 0), "droppedLinksCount"),
+    )
+    for name, value in zip(COLUMNS, row, strict=True):
+        out[name].append(value)
+
+
+# --8<-- [end:decode_span]
+
+_OTHER_SIGNALS = {
+    "resourceMetrics": "metrics",
+    "resourceLogs": "logs",
+    "resourceProfiles": "profiles",
+}
+
+
+def decode_json_document(doc: object, out: dict[str, list[Any]]) -> int:
+    """Validate a parsed ``ExportTraceServiceRequest``/``TracesData`` and append its spans.
+
+    Returns:
+        The number of spans appended.
+
+    Raises:
+        FieldError: with the JSON path of the bad field; nothing is appended then.
+    """
+    if type(doc) is not dict:
+        _fail("", f"expected a JSON object (ExportTraceServiceRequest), got {_type_name(doc)}")
+    if "resourceSpans" not in doc:
+        for key, signal in _OTHER_SIGNALS.items():
+            if key in doc:
+                _fail(key, f"this is a {signal} document, not traces")
+        if "resource_spans" in doc:
+            _fail("resource_spans", "snake_case keys are not OTLP/JSON; use resourceSpans")
+        if doc:
+            _fail("", f"no resourceSpans field (keys: {', '.join(sorted(doc)[:8])})")
+        return 0
+    staged = new_columns()
+    resource_spans = _arr(doc["resourceSpans"], "resourceSpans")
+    for i, rs in enumerate(resource_spans):
+        try:
+            _decode_resource_spans(rs, staged)
+        except FieldError as exc:
+            raise exc.under(f"resourceSpans[{i}]") from None
+    for name in COLUMNS:
+        out[name].extend(staged[name])
+    return len(staged["trace_id"])
+
+
+def _decode_resource_spans(rs: object, out: dict[str, list[Any]]) -> None:
+    rs = _obj(rs, "")
+    if "instrumentationLibrarySpans" in rs:
+        _fail(
+            "instrumentationLibrarySpans",
+            "pre-1.0 OTLP field name (renamed scopeSpans in OTLP 0.19/1.0); "
+            "re-export the data with a current SDK or Collector",
+        )
+    if "scope_spans" in rs:
+        _fail("scope_spans", "snake_case keys are not OTLP/JSON; use scopeSpans")
+    resource = _obj(rs.get("resource", _EMPTY), "resource")
+    res_attrs = attributes(resource.get("attributes", []), "resource.attributes")
+    service = res_attrs.get("service.name", "")
+    service_name = service if isinstance(service, str) else ""
+    for j, ss in enumerate(_arr(rs.get("scopeSpans", []), "scopeSpans")):
+        prefix = f"scopeSpans[{j}]"
+        ss = _obj(ss, prefix)
+        if "instrumentationLibrary" in ss:
+            _fail(f"{prefix}.instrumentationLibrary", "pre-1.0 OTLP field name (now scope)")
+        scope = _obj(ss.get("scope", _EMPTY), f"{prefix}.scope")
+        scope_name = _str(scope.get("name", ""), f"{prefix}.scope.name")
+        scope_version = _str(scope.get("version", ""), f"{prefix}.scope.version")
+        spans = _arr(ss.get("spans", []), f"{prefix}.spans")
+        for k, span in enumerate(spans):
+            try:
+                _decode_span(span, out, service_name, res_attrs, scope_name, scope_version)
+            except FieldError as exc:
+                raise exc.under(f"{prefix}.spans[{k}]") from None

@@ -1,0 +1,163 @@
+"""Decode OTLP/protobuf trace messages with opentelemetry-proto, validating as it goes.
+
+``ExportTraceServiceRequest`` and ``TracesData`` share one wire layout (field 1: repeated
+``ResourceSpans``), so both parse as ``TracesData``. Protobuf itself checks neither id
+lengths nor field names from old schema versions; this module does: ids must be 16/8 bytes,
+and a ``ResourceSpans`` carrying the pre-1.0 field 1000 (``instrumentation_library_spans``)
+is rejected instead of silently yielding no spans.
+
+See the chapter *Distributed tracing* (3.1).
+
+Examples:
+    >>> from opentelemetry.proto.trace.v1 import trace_pb2
+    >>> from otlpkb.otlp.json_reader import new_columns
+    >>> from otlpkb.otlp.proto_reader import decode_protobuf
+    >>> msg = trace_pb2.TracesData()
+    >>> span = msg.resource_spans.add().scope_spans.add().spans.add()
+    >>> span.trace_id, span.span_id = bytes(range(1, 17)), bytes(range(1, 9))
+    >>> cols = new_columns()
+    >>> decode_protobuf(msg.SerializeToString(), cols)
+    1
+    >>> cols["span_id"]
+    ['0102030405060708']
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from google.protobuf import unknown_fields  # type: ignore[import-untyped, unused-ignore]
+from google.protobuf.message import DecodeError  # type: ignore[import-untyped, unused-ignore]
+from opentelemetry.proto.common.v1 import common_pb2
+from opentelemetry.proto.trace.v1 import trace_pb2
+
+from .json_reader import FieldError
+from .spans import COLUMNS, AttributeValue, SpanEvent, SpanLink
+
+__all__ = ["decode_protobuf"]
+
+_LEGACY_FIELD = 1000  # ResourceSpans.instrumentation_library_spans in OTLP < 1.0
+
+
+def _fail(path: str, reason: str) -> Any:
+    raise FieldError(path, reason)
+
+
+def _id(raw: bytes, field: str, nbytes: int, *, allow_empty: bool) -> str:
+    if not raw:
+        if allow_empty:
+            return ""
+        _fail(field, "is empty; a span context needs a non-empty id")
+    if len(raw) != nbytes:
+        _fail(field, f"must be {nbytes} bytes, got {len(raw)}")
+    if not any(raw):
+        if allow_empty:
+            return ""
+        _fail(field, "is all zeros, which is an invalid id")
+    return raw.hex()
+
+
+def _value(v: common_pb2.AnyValue) -> AttributeValue:
+    which = v.WhichOneof("value")
+    if which == "string_value":
+        return v.string_value
+    if which == "int_value":
+        return v.int_value
+    if which == "bool_value":
+        return v.bool_value
+    if which == "double_value":
+        return v.double_value
+    if which == "bytes_value":
+        return bytes(v.bytes_value)
+    if which == "array_value":
+        return [_value(item) for item in v.array_value.values]
+    if which == "kvlist_value":
+        return _attrs(v.kvlist_value.values)
+    return None
+
+
+def _attrs(items: Any) -> dict[str, AttributeValue]:
+    out: dict[str, AttributeValue] = {}
+    for kv in items:
+        v = kv.value
+        out[kv.key] = v.string_value if v.WhichOneof("value") == "string_value" else _value(v)
+    return out
+
+
+def decode_protobuf(data: bytes, out: dict[str, list[Any]]) -> int:
+    """Parse one serialized ``ExportTraceServiceRequest``/``TracesData`` and append its spans.
+
+    Returns:
+        The number of spans appended.
+
+    Raises:
+        FieldError: the message is truncated or corrupt (path ``""``) or a field is invalid
+            (path in proto3 JSON names, e.g. ``resourceSpans[0].scopeSpans[0].spans[1].spanId``);
+            nothing is appended then.
+    """
+    msg = trace_pb2.TracesData()
+    try:
+        msg.ParseFromString(data)
+    except (DecodeError, RuntimeError, ValueError) as exc:
+        _fail("", f"not a valid OTLP/protobuf traces message ({len(data)} bytes): {exc}")
+    staged: dict[str, list[Any]] = {name: [] for name in COLUMNS}
+    for i, rs in enumerate(msg.resource_spans):
+        if any(f.field_number == _LEGACY_FIELD for f in unknown_fields.UnknownFieldSet(rs)):
+            _fail(
+                f"resourceSpans[{i}]",
+                "carries field 1000 (pre-1.0 instrumentation_library_spans); re-export the "
+                "data with a current SDK or Collector",
+            )
+        res_attrs = _attrs(rs.resource.attributes)
+        service = res_attrs.get("service.name", "")
+        service_name = service if isinstance(service, str) else ""
+        for j, ss in enumerate(rs.scope_spans):
+            scope_name, scope_version = ss.scope.name, ss.scope.version
+            for k, sp in enumerate(ss.spans):
+                where = f"resourceSpans[{i}].scopeSpans[{j}].spans[{k}]"
+                row = (
+                    _id(sp.trace_id, f"{where}.traceId", 16, allow_empty=False),
+                    _id(sp.span_id, f"{where}.spanId", 8, allow_empty=False),
+                    _id(sp.parent_span_id, f"{where}.parentSpanId", 8, allow_empty=True),
+                    sp.name,
+                    int(sp.kind),
+                    sp.start_time_unix_nano,
+                    sp.end_time_unix_nano,
+                    int(sp.status.code),
+                    sp.status.message,
+                    service_name,
+                    _attrs(sp.attributes) if len(sp.attributes) else {},
+                    res_attrs,
+                    tuple(
+                        SpanEvent(
+                            e.time_unix_nano,
+                            e.name,
+                            _attrs(e.attributes),
+                            e.dropped_attributes_count,
+                        )
+                        for e in sp.events
+                    ),
+                    tuple(
+                        SpanLink(
+                            _id(ln.trace_id, f"{where}.links[{n}].traceId", 16, allow_empty=False),
+                            _id(ln.span_id, f"{where}.links[{n}].spanId", 8, allow_empty=False),
+                            ln.trace_state,
+                            _attrs(ln.attributes),
+                            ln.flags,
+                            ln.dropped_attributes_count,
+                        )
+                        for n, ln in enumerate(sp.links)
+                    ),
+                    sp.trace_state,
+                    sp.flags,
+                    scope_name,
+                    scope_version,
+                    sp.dropped_attributes_count,
+                    sp.dropped_events_count,
+                    sp.dropped_links_count,
+                )
+                for name, value in zip(COLUMNS, row, strict=True):
+                    staged[name].append(value)
+    for name in COLUMNS:
+        out[name].extend(staged[name])
+    return len(staged["trace_id"])

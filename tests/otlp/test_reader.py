@@ -1,0 +1,772 @@
+"""Tests of the OTLP trace readers (otlpkb.otlp.read_traces / iter_trace_batches).
+
+External checks:
+* the real OTLP/JSON files shipped in otlpkb.datasets (opentelemetry-proto examples/trace.json,
+  Jaeger fixtures), with expected values read from the files by eye and written below;
+* round trips against an independent encoder: opentelemetry-proto messages serialised by
+  protobuf (binary) and by google.protobuf.json_format plus the OTLP hex-id fix (JSON),
+  compared field by field with the message that produced them.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import gzip
+import io
+import json
+import os
+import random
+import tracemalloc
+
+import pytest
+from google.protobuf import json_format
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
+from opentelemetry.proto.common.v1 import common_pb2
+from opentelemetry.proto.trace.v1 import trace_pb2
+
+from otlpkb import datasets
+from otlpkb.otlp import (
+    OTLPDecodeError,
+    Span,
+    SpanTable,
+    iter_trace_batches,
+    read_traces,
+)
+
+SCALE = int(os.environ.get("OTLPKB_TEST_SCALE", "1"))
+
+
+# ------------------------------------------------------------------ independent encoders
+
+
+def to_json_dict(msg) -> dict:
+    """OTLP/JSON via json_format plus the hex fix (json_format writes ids as base64)."""
+    doc = json_format.MessageToDict(msg, use_integers_for_enums=True)
+
+    def fix(obj):
+        if isinstance(obj, dict):
+            for key, value in obj.items():
+                if key in ("traceId", "spanId", "parentSpanId") and isinstance(value, str):
+                    obj[key] = base64.b64decode(value).hex()
+                else:
+                    fix(value)
+        elif isinstance(obj, list):
+            for item in obj:
+                fix(item)
+
+    fix(doc)
+    return doc
+
+
+def to_json(msg) -> bytes:
+    return json.dumps(to_json_dict(msg)).encode()
+
+
+def py_value(v: common_pb2.AnyValue):
+    which = v.WhichOneof("value")
+    if which is None:
+        return None
+    if which == "array_value":
+        return [py_value(x) for x in v.array_value.values]
+    if which == "kvlist_value":
+        return {kv.key: py_value(kv.value) for kv in v.kvlist_value.values}
+    return getattr(v, which)
+
+
+def expected_spans(msg) -> list[tuple]:
+    """What every span of ``msg`` must read back as (from the message, not from our code)."""
+    out = []
+    for rs in msg.resource_spans:
+        res = {kv.key: py_value(kv.value) for kv in rs.resource.attributes}
+        for ss in rs.scope_spans:
+            for sp in ss.spans:
+                out.append(
+                    (
+                        sp.trace_id.hex(),
+                        sp.span_id.hex(),
+                        sp.parent_span_id.hex(),
+                        sp.name,
+                        sp.kind,
+                        sp.start_time_unix_nano,
+                        sp.end_time_unix_nano,
+                        sp.status.code,
+                        sp.status.message,
+                        res.get("service.name", "")
+                        if isinstance(res.get("service.name", ""), str)
+                        else "",
+                        {kv.key: py_value(kv.value) for kv in sp.attributes},
+                        res,
+                        [
+                            (
+                                e.time_unix_nano,
+                                e.name,
+                                {kv.key: py_value(kv.value) for kv in e.attributes},
+                            )
+                            for e in sp.events
+                        ],
+                        [
+                            (
+                                ln.trace_id.hex(),
+                                ln.span_id.hex(),
+                                ln.trace_state,
+                                ln.flags,
+                                {kv.key: py_value(kv.value) for kv in ln.attributes},
+                            )
+                            for ln in sp.links
+                        ],
+                        sp.trace_state,
+                        sp.flags,
+                        ss.scope.name,
+                        ss.scope.version,
+                    )
+                )
+    return out
+
+
+def as_tuples(table: SpanTable) -> list[tuple]:
+    return [
+        (
+            s.trace_id,
+            s.span_id,
+            s.parent_span_id,
+            s.name,
+            s.kind,
+            s.start_time_unix_nano,
+            s.end_time_unix_nano,
+            s.status_code,
+            s.status_message,
+            s.service_name,
+            dict(s.attributes),
+            dict(s.resource_attributes),
+            [(e.time_unix_nano, e.name, dict(e.attributes)) for e in s.events],
+            [
+                (ln.trace_id, ln.span_id, ln.trace_state, ln.flags, dict(ln.attributes))
+                for ln in s.links
+            ],
+            s.trace_state,
+            s.flags,
+            s.scope_name,
+            s.scope_version,
+        )
+        for s in table
+    ]
+
+
+def framed(*payloads: bytes) -> bytes:
+    return b"".join(len(p).to_bytes(4, "big") + p for p in payloads)
+
+
+# ------------------------------------------------------------------ random messages
+
+ids16 = st.binary(min_size=16, max_size=16).filter(any)
+ids8 = st.binary(min_size=8, max_size=8).filter(any)
+u64 = st.integers(0, 2**64 - 1)
+scalars = st.one_of(
+    st.text(max_size=8).map(lambda s: ("string_value", s)),
+    st.booleans().map(lambda b: ("bool_value", b)),
+    st.integers(-(2**63), 2**63 - 1).map(lambda i: ("int_value", i)),
+    st.floats(allow_nan=False, allow_infinity=False).map(lambda f: ("double_value", f)),
+    st.binary(max_size=6).map(lambda b: ("bytes_value", b)),
+)
+
+
+def set_value(target: common_pb2.AnyValue, spec) -> None:
+    kind, value = spec
+    if kind == "array_value":
+        target.array_value.SetInParent()
+        for item in value:
+            set_value(target.array_value.values.add(), item)
+    elif kind == "kvlist_value":
+        target.kvlist_value.SetInParent()
+        for key, item in value:
+            kv = target.kvlist_value.values.add()
+            kv.key = key
+            set_value(kv.value, item)
+    else:
+        setattr(target, kind, value)
+
+
+values = st.recursive(
+    scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3).map(lambda v: ("array_value", v)),
+        st.lists(st.tuples(st.text(max_size=4), inner), max_size=3, unique_by=lambda kv: kv[0]).map(
+            lambda v: ("kvlist_value", v)
+        ),
+    ),
+    max_leaves=6,
+)
+attr_lists = st.lists(
+    st.tuples(st.text(max_size=6), values), max_size=4, unique_by=lambda kv: kv[0]
+)
+
+
+def add_attrs(container, attrs) -> None:
+    for key, spec in attrs:
+        kv = container.add()
+        kv.key = key
+        set_value(kv.value, spec)
+
+
+@st.composite
+def traces_data(draw):
+    msg = trace_service_pb2.ExportTraceServiceRequest()
+    for _ in range(draw(st.integers(0, 3))):
+        rs = msg.resource_spans.add()
+        if draw(st.booleans()):
+            kv = rs.resource.attributes.add()
+            kv.key = "service.name"
+            kv.value.string_value = draw(st.text(max_size=10))
+        add_attrs(
+            rs.resource.attributes,
+            draw(attr_lists.filter(lambda a: all(k != "service.name" for k, _ in a))),
+        )
+        for _ in range(draw(st.integers(0, 2))):
+            ss = rs.scope_spans.add()
+            ss.scope.name = draw(st.text(max_size=6))
+            ss.scope.version = draw(st.text(max_size=4))
+            for _ in range(draw(st.integers(0, 4))):
+                sp = ss.spans.add()
+                sp.trace_id = draw(ids16)
+                sp.span_id = draw(ids8)
+                if draw(st.booleans()):
+                    sp.parent_span_id = draw(ids8)
+                sp.name = draw(st.text(max_size=10))
+                sp.kind = draw(st.integers(0, 5))
+                sp.start_time_unix_nano = draw(u64)
+                sp.end_time_unix_nano = draw(u64)
+                sp.trace_state = draw(st.sampled_from(["", "rojo=1", "ot=th:c"]))
+                sp.flags = draw(st.integers(0, 2**32 - 1))
+                sp.status.code = draw(st.integers(0, 2))
+                sp.status.message = draw(st.text(max_size=5))
+                add_attrs(sp.attributes, draw(attr_lists))
+                for _ in range(draw(st.integers(0, 2))):
+                    ev = sp.events.add()
+                    ev.time_unix_nano = draw(u64)
+                    ev.name = draw(st.text(max_size=5))
+                    add_attrs(ev.attributes, draw(attr_lists))
+                for _ in range(draw(st.integers(0, 2))):
+                    ln = sp.links.add()
+                    ln.trace_id = draw(ids16)
+                    ln.span_id = draw(ids8)
+                    ln.flags = draw(st.integers(0, 2**32 - 1))
+                    add_attrs(ln.attributes, draw(attr_lists))
+    return msg
+
+
+# ------------------------------------------------------------------ real files
+
+
+def test_proto_example_trace_json():
+    """opentelemetry-proto examples/trace.json: values read from the file."""
+    (span,) = read_traces(datasets.path("otlp/proto-examples/trace.json"))
+    assert span.trace_id == "5b8efff798038103d269b633813fc60c"  # uppercase hex in the file
+    assert span.span_id == "eee19b7ec3c1b174"
+    assert span.parent_span_id == "eee19b7ec3c1b173"
+    assert span.name == "I'm a server span"
+    assert span.kind == 2
+    assert span.start_time_unix_nano == 1544712660000000000
+    assert span.end_time_unix_nano == 1544712661000000000
+    assert span.service_name == "my.service"
+    assert span.attributes == {"my.span.attr": "some value"}
+    assert span.scope_name == "my.library" and span.scope_version == "1.0.0"
+
+
+def test_jaeger_otel_traces_01():
+    """Jaeger fixture otel_traces_01.json: traceState, flags, bytes/int/double attributes."""
+    table = read_traces(datasets.path("otlp/jaeger/otel_traces_01.json"))
+    assert len(table) == 4
+    first = table[0]
+    assert first.trace_id == "00000000000000010000000000000000"
+    assert first.trace_state == "state.2" and first.flags == 1
+    assert first.attributes["peer.ipv4"] == 23456
+    assert first.attributes["blob"] == base64.b64decode("AAAwOQ==")
+    assert first.attributes["temperature"] == 72.5
+    assert [e.name for e in first.events] == ["testing-event", ""]
+    assert [s.kind for s in table] == [2, 3, 4, 5]
+
+
+@pytest.mark.parametrize(
+    ("name", "spans", "traces"),
+    [
+        ("otlp/jaeger/example_trace.json", 5, 1),
+        ("otlp/jaeger/link_attributes_trace.json", 1, 1),
+        ("otlp/jaeger/otel_traces_01.json", 4, 2),
+        ("otlp/proto-examples/trace.json", 1, 1),
+    ],
+)
+def test_real_files_json_protobuf_and_jsonl_agree(name, spans, traces, tmp_path):
+    path = datasets.path(name)
+    table = read_traces(path)
+    assert len(table) == spans and len(set(table.column("trace_id"))) == traces
+    # the same document through json_format (+hex fix) -> protobuf -> our protobuf reader
+    doc = json.loads(path.read_text())
+    for rs in doc["resourceSpans"]:
+        for ss in rs["scopeSpans"]:
+            for sp in ss["spans"]:
+                for key in ("traceId", "spanId", "parentSpanId"):
+                    if key in sp:
+                        sp[key] = base64.b64encode(bytes.fromhex(sp[key])).decode()
+                for ln in sp.get("links", []):
+                    for key in ("traceId", "spanId"):
+                        ln[key] = base64.b64encode(bytes.fromhex(ln[key])).decode()
+    msg = json_format.ParseDict(doc, trace_pb2.TracesData())
+    binary = msg.SerializeToString()
+    assert read_traces(binary) == table
+    assert read_traces(binary, format="protobuf") == table
+    assert read_traces(gzip.compress(binary)) == table
+    jsonl = tmp_path / "spans.jsonl"
+    jsonl.write_bytes(json.dumps(json.loads(path.read_text())).encode() + b"\n")
+    assert read_traces(jsonl) == table
+
+
+def test_legacy_metrics_file_is_rejected_not_empty():
+    with pytest.raises(OTLPDecodeError, match="metrics document") as info:
+        read_traces(datasets.path("otlp/legacy/k8s-metrics.legacy.json"))
+    assert "k8s-metrics.legacy.json" in str(info.value)
+
+
+# ------------------------------------------------------------------ round trips
+
+
+@settings(
+    max_examples=30 * SCALE,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(traces_data())
+def test_roundtrip_every_encoding(msg):
+    expected = expected_spans(msg)
+    binary = msg.SerializeToString()
+    text = to_json(msg)
+    assert as_tuples(read_traces(binary, format="protobuf")) == expected
+    assert as_tuples(read_traces(text, format="json")) == expected
+    pretty = json.dumps(to_json_dict(msg), indent=2).encode()
+    assert as_tuples(read_traces(pretty)) == expected
+    lines = text + b"\n" + text + b"\n"
+    assert as_tuples(read_traces(lines, format="jsonl")) == expected * 2
+    assert as_tuples(read_traces(gzip.compress(lines))) == expected * 2
+    stream = framed(binary, text, binary)
+    assert as_tuples(read_traces(io.BytesIO(stream), format="protobuf-stream")) == expected * 3
+
+
+def test_auto_detection_and_sources(tmp_path):
+    msg = trace_pb2.TracesData()
+    sp = msg.resource_spans.add().scope_spans.add().spans.add()
+    sp.trace_id, sp.span_id, sp.name = bytes(range(1, 17)), bytes(range(1, 9)), "x"
+    binary = msg.SerializeToString()
+    text = to_json(msg)
+    expect = [("0102030405060708090a0b0c0d0e0f10", "0102030405060708", "x")]
+    cases = {
+        "binary": binary,
+        "json": text,
+        "jsonl": text + b"\n" + text,
+        "framed": framed(binary, binary),
+        "gz": gzip.compress(text),
+    }
+    for label, data in cases.items():
+        table = read_traces(data)
+        n = 2 if label in ("jsonl", "framed") else 1
+        assert [(s.trace_id, s.span_id, s.name) for s in table] == expect * n, label
+        path = tmp_path / f"f.{label}"
+        path.write_bytes(data)
+        assert read_traces(path) == table
+        assert read_traces(str(path)) == table
+        with open(path, "rb") as handle:
+            assert read_traces(handle) == table
+        assert read_traces(bytearray(data)) == table
+        assert read_traces(memoryview(data)) == table
+
+
+def test_snake_case_enum_names_and_numbers():
+    base = {"traceId": "01" * 16, "spanId": "02" * 8}
+    ok = {
+        **base,
+        "kind": "3",
+        "startTimeUnixNano": 5,
+        "endTimeUnixNano": "7",
+        "flags": 1.0,
+        "unknownField": {"ignored": True},
+    }
+    (span,) = read_traces(
+        json.dumps({"resourceSpans": [{"scopeSpans": [{"spans": [ok]}]}]}).encode()
+    )
+    assert (span.kind, span.start_time_unix_nano, span.end_time_unix_nano) == (3, 5, 7)
+
+
+# ------------------------------------------------------------------ bad input
+
+
+def doc_with(span: dict, **extra) -> bytes:
+    return json.dumps(
+        {"resourceSpans": [{"scopeSpans": [{"spans": [{"spanId": "02" * 8, **span}]}], **extra}]}
+    ).encode()
+
+
+GOOD_TRACE = "5b8efff798038103d269b633813fc60c"
+BAD_JSON = [
+    (
+        doc_with({"traceId": base64.b64encode(bytes(range(1, 17))).decode()}),
+        "traceId",
+        "32 hex digits",
+    ),
+    (doc_with({"traceId": "zz" * 16}), "traceId", "not hex"),
+    (doc_with({"traceId": "00" * 16}), "traceId", "all zeros"),
+    (doc_with({"traceId": GOOD_TRACE[:30]}), "traceId", "got 30 characters"),
+    (doc_with({"traceId": 5}), "traceId", "expected a hex string"),
+    (doc_with({}), "traceId", "is missing"),
+    (doc_with({"trace_id": GOOD_TRACE}), "traceId", "snake_case"),
+    (doc_with({"traceId": GOOD_TRACE, "kind": "SPAN_KIND_SERVER"}), "kind", "enum names"),
+    (
+        doc_with({"traceId": GOOD_TRACE, "startTimeUnixNano": "-1"}),
+        "startTimeUnixNano",
+        "out of range",
+    ),
+    (
+        doc_with({"traceId": GOOD_TRACE, "startTimeUnixNano": "12x"}),
+        "startTimeUnixNano",
+        "expected an integer",
+    ),
+    (
+        doc_with({"traceId": GOOD_TRACE, "endTimeUnixNano": str(2**64)}),
+        "endTimeUnixNano",
+        "out of range",
+    ),
+    (doc_with({"traceId": GOOD_TRACE, "name": ["x"]}), "name", "expected a string"),
+    (
+        doc_with({"traceId": GOOD_TRACE, "attributes": {"k": "v"}}),
+        "attributes",
+        "expected an array",
+    ),
+    (
+        doc_with(
+            {"traceId": GOOD_TRACE, "attributes": [{"key": "k", "value": {"boolValue": "yes"}}]}
+        ),
+        "attributes[0].value.boolValue",
+        "true or false",
+    ),
+    (
+        doc_with(
+            {"traceId": GOOD_TRACE, "attributes": [{"key": "k", "value": {"bytesValue": "%%%"}}]}
+        ),
+        "bytesValue",
+        "not base64",
+    ),
+    (
+        doc_with({"traceId": GOOD_TRACE, "links": [{"traceId": GOOD_TRACE, "spanId": "xyz"}]}),
+        "links[0].spanId",
+        "16 hex digits",
+    ),
+    (
+        doc_with({"traceId": GOOD_TRACE, "status": {"code": "STATUS_CODE_ERROR"}}),
+        "status.code",
+        "enum names",
+    ),
+    (
+        doc_with({"traceId": GOOD_TRACE}, instrumentationLibrarySpans=[]),
+        "instrumentationLibrarySpans",
+        "pre-1.0",
+    ),
+    (json.dumps({"resource_spans": []}).encode(), "resource_spans", "snake_case"),
+    (json.dumps({"resourceSpans": {}}).encode(), "resourceSpans", "expected an array"),
+    (json.dumps({"hello": 1}).encode(), "(document)", "no resourceSpans"),
+    (json.dumps([1, 2]).encode(), "(document)", "expected a JSON object"),
+]
+
+
+@pytest.mark.parametrize(("data", "path_part", "reason"), BAD_JSON)
+def test_bad_json_names_file_path_and_reason(data, path_part, reason, tmp_path):
+    target = tmp_path / "bad.json"
+    target.write_bytes(data)
+    with pytest.raises(OTLPDecodeError) as info:
+        read_traces(target)
+    message = str(info.value)
+    assert str(target) in message
+    assert path_part in (info.value.json_path or "")
+    assert reason in message
+    assert isinstance(info.value, ValueError)
+
+
+def test_error_path_is_exact():
+    doc = {
+        "resourceSpans": [
+            {"scopeSpans": [{"spans": []}]},
+            {
+                "scopeSpans": [
+                    {"spans": []},
+                    {
+                        "spans": [{"traceId": GOOD_TRACE, "spanId": "02" * 8}] * 3
+                        + [{"traceId": "nothex", "spanId": "02" * 8}]
+                    },
+                ]
+            },
+        ]
+    }
+    with pytest.raises(OTLPDecodeError) as info:
+        read_traces(json.dumps(doc).encode())
+    assert info.value.json_path == "resourceSpans[1].scopeSpans[1].spans[3].traceId"
+    assert info.value.source == "<bytes>"
+
+
+def test_malformed_json_reports_line_and_column():
+    with pytest.raises(OTLPDecodeError, match="malformed JSON") as info:
+        read_traces(b'{\n  "resourceSpans": [\n    {,}\n  ]\n}')
+    assert info.value.line == 3 and info.value.column == 6
+
+
+def test_jsonl_error_reports_file_line_and_offset():
+    good = doc_with({"traceId": GOOD_TRACE})
+    data = good + b"\n\n" + good + b"\n" + doc_with({"traceId": "x"}) + b"\n"
+    with pytest.raises(OTLPDecodeError) as info:
+        read_traces(data)
+    assert info.value.line == 4
+    assert info.value.byte_offset == 2 * len(good) + 3
+    assert info.value.json_path.endswith("spans[0].traceId")
+    with pytest.raises(OTLPDecodeError, match="line 2") as info:
+        read_traces(good + b"\n{oops\n", format="jsonl")
+
+
+def test_bad_protobuf():
+    msg = trace_pb2.TracesData()
+    sp = msg.resource_spans.add().scope_spans.add().spans.add()
+    sp.trace_id, sp.span_id = bytes(range(1, 17)), bytes(range(1, 9))
+    good = msg.SerializeToString()
+    with pytest.raises(OTLPDecodeError, match="not a valid OTLP/protobuf"):
+        read_traces(good[:-3], format="protobuf")
+    sp.trace_id = b"\x01\x02"
+    with pytest.raises(OTLPDecodeError, match="must be 16 bytes, got 2") as info:
+        read_traces(msg.SerializeToString())
+    assert info.value.json_path == "resourceSpans[0].scopeSpans[0].spans[0].traceId"
+    with pytest.raises(OTLPDecodeError, match="truncated frame: the length prefix says"):
+        read_traces(framed(good)[:-1], format="protobuf-stream")
+    with pytest.raises(OTLPDecodeError, match="truncated frame header") as info:
+        read_traces(framed(good) + b"\x00\x00", format="protobuf-stream")
+    assert info.value.byte_offset == len(good) + 4
+
+
+def test_legacy_protobuf_field_1000_is_rejected():
+    # ResourceSpans { instrumentation_library_spans (field 1000) = {} }: tag 1000<<3|2 = c2 3e
+    resource_spans = b"\xc2\x3e\x00"
+    data = b"\x0a" + bytes([len(resource_spans)]) + resource_spans
+    with pytest.raises(OTLPDecodeError, match="field 1000"):
+        read_traces(data, format="protobuf")
+
+
+def test_corrupt_gzip_and_empty_input():
+    data = gzip.compress(doc_with({"traceId": GOOD_TRACE}))
+    with pytest.raises(OTLPDecodeError, match="gzip"):
+        read_traces(data[:-10])
+    with pytest.raises(OTLPDecodeError, match="empty input"):
+        read_traces(b"")
+    with pytest.raises(OTLPDecodeError, match="empty input"):
+        read_traces(b"  \n", format="json")
+    assert len(read_traces(b"", format="jsonl")) == 0
+    assert len(read_traces(b"", format="protobuf")) == 0
+
+
+def test_argument_errors():
+    with pytest.raises(ValueError, match="format must be one of"):
+        read_traces(b"{}", format="yaml")
+    with pytest.raises(TypeError, match="source must be"):
+        read_traces(12)
+    with pytest.raises(TypeError, match="source must be"):
+        iter_trace_batches(12)
+    with pytest.raises(ValueError, match="batch_size"):
+        iter_trace_batches(b"{}", batch_size=0)
+    with pytest.raises(TypeError, match="binary mode"):
+        read_traces(io.StringIO("{}"))
+
+
+# ------------------------------------------------------------------ fuzz
+
+
+@settings(max_examples=300 * SCALE, deadline=None)
+@given(
+    st.binary(max_size=200),
+    st.sampled_from(["auto", "json", "jsonl", "protobuf", "protobuf-stream"]),
+)
+def test_fuzz_random_bytes_only_decode_errors(data, fmt):
+    with contextlib.suppress(OTLPDecodeError):
+        read_traces(data, format=fmt)
+
+
+def _mutate(data: bytes, rnd: random.Random) -> bytes:
+    buf = bytearray(data)
+    for _ in range(rnd.randint(1, 4)):
+        op = rnd.randint(0, 2)
+        pos = rnd.randrange(len(buf) + 1)
+        if op == 0 and buf:
+            buf[min(pos, len(buf) - 1)] = rnd.randrange(256)
+        elif op == 1:
+            del buf[pos : pos + rnd.randint(1, 8)]
+        else:
+            buf[pos:pos] = bytes(rnd.randrange(256) for _ in range(rnd.randint(1, 4)))
+    return bytes(buf)
+
+
+@settings(
+    max_examples=20 * SCALE,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(traces_data(), st.integers(0, 2**32))
+def test_fuzz_mutated_documents_only_decode_errors(msg, seed):
+    rnd = random.Random(seed)
+    for data in (
+        msg.SerializeToString(),
+        to_json(msg),
+        gzip.compress(to_json(msg)),
+        framed(msg.SerializeToString()),
+    ):
+        for _ in range(5):
+            with contextlib.suppress(OTLPDecodeError):
+                read_traces(_mutate(data, rnd))
+
+
+@settings(max_examples=150 * SCALE, deadline=None)
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=5),
+        lambda inner: (
+            st.lists(inner, max_size=3)
+            | st.dictionaries(
+                st.sampled_from(
+                    [
+                        "resourceSpans",
+                        "scopeSpans",
+                        "spans",
+                        "traceId",
+                        "spanId",
+                        "attributes",
+                        "key",
+                        "value",
+                        "stringValue",
+                        "arrayValue",
+                        "values",
+                        "kvlistValue",
+                        "events",
+                        "links",
+                        "status",
+                        "code",
+                        "resource",
+                        "scope",
+                        "name",
+                        "kind",
+                        "intValue",
+                        "bytesValue",
+                    ]
+                ),
+                inner,
+                max_size=4,
+            )
+        ),
+        max_leaves=25,
+    )
+)
+def test_fuzz_json_shapes_only_decode_errors(doc):
+    with contextlib.suppress(OTLPDecodeError):
+        read_traces(json.dumps(doc).encode(), format="json")
+
+
+def test_deep_nesting_is_a_decode_error():
+    value = {"stringValue": "x"}
+    for _ in range(200):
+        value = {"arrayValue": {"values": [value]}}
+    data = doc_with({"traceId": GOOD_TRACE, "attributes": [{"key": "k", "value": value}]})
+    with pytest.raises(OTLPDecodeError, match="nested deeper"):
+        read_traces(data)
+    with pytest.raises(OTLPDecodeError, match="nested too deeply"):
+        read_traces(b"[" * 100_000 + b"]" * 100_000, format="json")
+
+
+# ------------------------------------------------------------------ streaming
+
+
+def make_request(n_spans: int, seed: int) -> bytes:
+    rnd = random.Random(seed)
+    msg = trace_pb2.TracesData()
+    ss = msg.resource_spans.add().scope_spans.add()
+    for _ in range(n_spans):
+        sp = ss.spans.add()
+        sp.trace_id = rnd.randbytes(15) + b"\x01"
+        sp.span_id = rnd.randbytes(7) + b"\x01"
+        sp.name = "op"
+        sp.start_time_unix_nano = rnd.randrange(2**62)
+        kv = sp.attributes.add()
+        kv.key, kv.value.string_value = "k", "v" * 40
+    return msg.SerializeToString()
+
+
+def _peak(fn) -> int:
+    tracemalloc.start()
+    try:
+        fn()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "protobuf-stream"])
+def test_streaming_memory_is_bounded(tmp_path, fmt):
+    """Peak traced memory while streaming is a small fraction of reading the file whole."""
+    units = 100 * SCALE
+    path = tmp_path / "big"
+    with open(path, "wb") as out:
+        for i in range(units):
+            binary = make_request(100, i)
+            out.write(
+                to_json(trace_pb2.TracesData.FromString(binary)) + b"\n"
+                if fmt == "jsonl"
+                else framed(binary)
+            )
+    seen = []
+
+    def stream():
+        for batch in iter_trace_batches(path, format=fmt, batch_size=200):
+            assert len(batch) <= 200
+            seen.append(len(batch))
+
+    streaming = _peak(stream)
+    whole = _peak(lambda: read_traces(path, format=fmt))
+    assert sum(seen) == units * 100
+    assert streaming < whole / 4, (streaming, whole)
+
+
+def test_batches_concatenate_to_read_traces():
+    data = b"\n".join(
+        to_json(trace_pb2.TracesData.FromString(make_request(7, i))) for i in range(5)
+    )
+    whole = read_traces(data)
+    batches = list(iter_trace_batches(data, batch_size=3))
+    assert [len(b) for b in batches] == [3] * 11 + [2]
+    assert SpanTable.concat(batches) == whole
+
+
+def test_span_table_basics():
+    t = "01" * 16
+    a = Span(t, "01" * 8, "", "a", 2, 0, 10, 0)
+    b = Span(t, "02" * 8, "01" * 8, "b", 3, 2, 5, 2)
+    table = SpanTable.from_spans([a, b])
+    assert list(table) == [a, b] and table[-1] == b and table[1:] == SpanTable.from_spans([b])
+    assert table.take([1, 0]) == SpanTable.from_spans([b, a])
+    import numpy as np
+
+    assert table.take(np.array([False, True])) == SpanTable.from_spans([b])
+    arrays = table.to_numpy()
+    assert arrays["duration_nano"].tolist() == [10, 3]
+    assert arrays["trace_id"].dtype.kind == "U"
+    assert "2 spans, 1 traces" in repr(table)
+    with pytest.raises(IndexError, match="out of range"):
+        table[5]
+    with pytest.raises(KeyError, match="no column"):
+        table.column("nope")
+    with pytest.raises(TypeError, match=r"spans\[0\]"):
+        SpanTable.from_spans([1])
+    with pytest.raises(ValueError, match="same length"):
+        SpanTable({**{c: [] for c in a.__slots__}, "name": ["x"]})
+    huge = Span(t, "03" * 8, "", "h", 0, 0, 2**64 - 1, 0)
+    with pytest.raises(ValueError, match="end_time_unix_nano"):
+        SpanTable.from_spans([huge]).to_numpy()
