@@ -577,3 +577,24 @@ class TestBadInput:
             replay(FixedTimeoutDetector(), [0.0, 5.0], crash_at=4.0)
         with pytest.raises(ValueError, match="arrivals"):
             replay(FixedTimeoutDetector(), [], crash_at=4.0)
+
+
+@pytest.mark.parametrize("model", ["logistic", "normal"])
+def test_array_phi_equals_scalar_phi_across_blocks_and_broadcasting(model: str) -> None:
+    # 1-D input longer than one block (the sliced fast path) and 2-D broadcasting (the
+    # general path) must both give, element by element, what the scalar path gives.
+    rng = np.random.default_rng(11)
+    n = 150_000
+    mean = rng.uniform(0.5, 2.0, n)
+    std = rng.uniform(0.05, 0.5, n)
+    elapsed = np.abs(mean + rng.normal(0.0, 4.0, n) * std)
+    fast = phi(elapsed, mean, std, model=model)
+    picks = rng.choice(n, 300, replace=False)
+    for i in [0, n - 1, 65_535, 65_536, *picks]:
+        assert fast[i] == pytest.approx(phi(float(elapsed[i]), float(mean[i]), float(std[i]),
+                                            model=model), rel=1e-12, abs=1e-300)
+    grid = phi(np.linspace(0.0, 5.0, 7)[:, None], np.array([0.5, 1.0, 2.0]), 0.3, model=model)
+    assert grid.shape == (7, 3)
+    for i, t in enumerate(np.linspace(0.0, 5.0, 7)):
+        for j, m in enumerate((0.5, 1.0, 2.0)):
+            assert grid[i, j] == pytest.approx(phi(float(t), m, 0.3, model=model), rel=1e-12)
