@@ -20,7 +20,16 @@ from __future__ import annotations
 
 from .errors import OTLPDecodeError
 from .reader import FORMATS, Format, Source, iter_trace_batches, read_traces
-from .spans import COLUMNS, AttributeValue, Span, SpanEvent, SpanLink, SpanTable
+from .spans import (
+    COLUMNS,
+    AttributeValue,
+    LinkLike,
+    Span,
+    SpanEvent,
+    SpanLike,
+    SpanLink,
+    SpanTable,
+)
 from .tracecontext import (
     MAX_TRACESTATE_MEMBERS,
     TraceContext,
@@ -37,10 +46,12 @@ __all__ = [
     "MAX_TRACESTATE_MEMBERS",
     "AttributeValue",
     "Format",
+    "LinkLike",
     "OTLPDecodeError",
     "Source",
     "Span",
     "SpanEvent",
+    "SpanLike",
     "SpanLink",
     "SpanTable",
     "TraceContext",

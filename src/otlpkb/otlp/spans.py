@@ -25,12 +25,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
-from typing import Any, Union, overload
+from typing import Any, Protocol, Union, overload
 
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["COLUMNS", "AttributeValue", "Span", "SpanEvent", "SpanLink", "SpanTable"]
+__all__ = [
+    "COLUMNS",
+    "AttributeValue",
+    "LinkLike",
+    "Span",
+    "SpanEvent",
+    "SpanLike",
+    "SpanLink",
+    "SpanTable",
+]
 
 AttributeValue = Union[  # noqa: UP007 - a recursive alias needs Union on 3.11
     str, bool, int, float, bytes, None, list["AttributeValue"], dict[str, "AttributeValue"]
@@ -59,6 +68,62 @@ class SpanLink:
     attributes: Mapping[str, AttributeValue] = field(default_factory=dict)
     flags: int = 0
     dropped_attributes_count: int = 0
+
+
+class LinkLike(Protocol):
+    """What the trace analyses read from a link: the linked span's ids."""
+
+    @property
+    def trace_id(self) -> str:
+        """Hex trace id of the linked span."""
+
+    @property
+    def span_id(self) -> str:
+        """Hex span id of the linked span."""
+
+
+class SpanLike(Protocol):
+    """The span fields the trace analyses read; :class:`Span` has them all.
+
+    Analyses accept any object with these attributes, so a test or a user can pass spans
+    from another source (say, a small dataclass) without building :class:`Span` records.
+    """
+
+    @property
+    def trace_id(self) -> str:
+        """Hex trace id."""
+
+    @property
+    def span_id(self) -> str:
+        """Hex span id."""
+
+    @property
+    def parent_span_id(self) -> str:
+        """Hex parent span id, ``""`` for a root span."""
+
+    @property
+    def kind(self) -> int:
+        """OTLP SpanKind: 1 internal, 2 server, 3 client, 4 producer, 5 consumer."""
+
+    @property
+    def service_name(self) -> str:
+        """The resource's ``service.name``."""
+
+    @property
+    def status_code(self) -> int:
+        """``Status.code``: 0 unset, 1 ok, 2 error."""
+
+    @property
+    def start_time_unix_nano(self) -> int:
+        """Start, ns since the Unix epoch."""
+
+    @property
+    def end_time_unix_nano(self) -> int:
+        """End, ns since the Unix epoch."""
+
+    @property
+    def links(self) -> Sequence[LinkLike]:
+        """Links to other spans."""
 
 
 # --8<-- [start:span]

@@ -32,7 +32,9 @@ import itertools
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol, TypeVar, cast
+from typing import Any, Literal, TypeVar, cast
+
+from otlpkb.otlp.spans import SpanLike
 
 __all__ = [
     "CausalEdge",
@@ -41,7 +43,6 @@ __all__ = [
     "LamportClock",
     "SkewAdjustment",
     "SkewFinding",
-    "SpanLike",
     "VectorClock",
     "VectorTimestamp",
     "adjust_clock_skew",
@@ -458,50 +459,6 @@ def happens_before_pairs(execution: Execution) -> frozenset[tuple[str, str]]:
 
 
 # --8<-- [end:execution]
-
-
-class _LinkLike(Protocol):
-    @property
-    def trace_id(self) -> str: ...
-
-    @property
-    def span_id(self) -> str: ...
-
-
-class SpanLike(Protocol):
-    """The span fields this module reads (the OTLP span record has them all)."""
-
-    @property
-    def trace_id(self) -> str:
-        """Hex trace id."""
-
-    @property
-    def span_id(self) -> str:
-        """Hex span id."""
-
-    @property
-    def parent_span_id(self) -> str:
-        """Hex parent span id, ``""`` for a root."""
-
-    @property
-    def kind(self) -> int:
-        """OTLP SpanKind: 1 internal, 2 server, 3 client, 4 producer, 5 consumer."""
-
-    @property
-    def service_name(self) -> str:
-        """The resource's ``service.name``."""
-
-    @property
-    def start_time_unix_nano(self) -> int:
-        """Start, ns."""
-
-    @property
-    def end_time_unix_nano(self) -> int:
-        """End, ns."""
-
-    @property
-    def links(self) -> Sequence[_LinkLike]:
-        """Links to other spans (``trace_id``, ``span_id``)."""
 
 
 S = TypeVar("S", bound=SpanLike)

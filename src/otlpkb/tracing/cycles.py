@@ -28,15 +28,16 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, TypeVar
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
+from otlpkb.otlp.spans import SpanLike
+
 __all__ = [
     "CallGraph",
     "ParentCycle",
-    "SpanLike",
     "elementary_cycles",
     "parent_cycles",
     "scc_labels",
@@ -48,30 +49,6 @@ H = TypeVar("H", bound=Hashable)
 
 STATUS_CODE_ERROR = 2
 """``Status.code`` of a failed span in OTLP (``STATUS_CODE_ERROR``)."""
-
-
-class SpanLike(Protocol):
-    """The span fields this module reads (any OTLP span record has them)."""
-
-    @property
-    def trace_id(self) -> str:
-        """Hex trace id."""
-
-    @property
-    def span_id(self) -> str:
-        """Hex span id."""
-
-    @property
-    def parent_span_id(self) -> str:
-        """Hex parent span id, ``""`` for a root span."""
-
-    @property
-    def service_name(self) -> str:
-        """The resource's ``service.name``."""
-
-    @property
-    def status_code(self) -> int:
-        """``Status.code``: 0 unset, 1 ok, 2 error."""
 
 
 # --8<-- [start:callgraph]
