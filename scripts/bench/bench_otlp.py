@@ -9,7 +9,9 @@ Then measures, on the same bytes:
 * json.loads + hex fix + json_format.ParseDict (opentelemetry-proto), the usual alternative;
   note it only builds the protobuf message, not span records
 * read_traces (protobuf) vs TracesData.ParseFromString (the protobuf floor)
-* peak RSS of streaming iter_trace_batches vs read_traces whole, each in a fresh subprocess
+* peak RSS of streaming iter_trace_batches vs read_traces whole, each in a fresh subprocess,
+  for the single OTLP/JSON document (streamed one resourceSpans element at a time), JSON
+  lines and length-prefixed protobuf
 
 Usage: python scripts/bench/bench_otlp.py [--quick] [--mb 100] [--seed 1]
 """
@@ -206,7 +208,11 @@ def main() -> None:
         print(f"  ParseFromString / read_traces(proto)  = {floor_pb / ours_pb:.2f}")
         _, base = peak_rss_kib(jsonl_path, "none")
         print(f"\npeak RSS (fresh subprocess each; imports alone: {base / 1024:.1f} MiB):")
-        for label, path in (("JSON lines", jsonl_path), ("length-prefixed protobuf", framed_path)):
+        for label, path in (
+            ("single JSON document", json_path),
+            ("JSON lines", jsonl_path),
+            ("length-prefixed protobuf", framed_path),
+        ):
             n1, stream = peak_rss_kib(path, "stream")
             n2, whole = peak_rss_kib(path, "whole")
             assert n1 == n2 == spans

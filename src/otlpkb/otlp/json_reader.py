@@ -29,11 +29,18 @@ import base64
 import binascii
 import math
 import re
+from collections.abc import Collection
 from typing import Any, NoReturn
 
 from .spans import COLUMNS, AttributeValue, SpanEvent, SpanLink
 
-__all__ = ["FieldError", "decode_json_document", "new_columns"]
+__all__ = [
+    "FieldError",
+    "check_no_resource_spans",
+    "decode_json_document",
+    "decode_resource_spans",
+    "new_columns",
+]
 
 _HEX32 = re.compile(r"[0-9a-fA-F]{32}")
 _HEX16 = re.compile(r"[0-9a-fA-F]{16}")
@@ -420,24 +427,57 @@ def decode_json_document(doc: object, out: dict[str, list[Any]]) -> int:
     if type(doc) is not dict:
         _fail("", f"expected a JSON object (ExportTraceServiceRequest), got {_type_name(doc)}")
     if "resourceSpans" not in doc:
-        for key, signal in _OTHER_SIGNALS.items():
-            if key in doc:
-                _fail(key, f"this is a {signal} document, not traces")
-        if "resource_spans" in doc:
-            _fail("resource_spans", "snake_case keys are not OTLP/JSON; use resourceSpans")
-        if doc:
-            _fail("", f"no resourceSpans field (keys: {', '.join(sorted(doc)[:8])})")
+        check_no_resource_spans(doc)
         return 0
-    staged = new_columns()
-    resource_spans = _arr(doc["resourceSpans"], "resourceSpans")
-    for i, rs in enumerate(resource_spans):
+    start = len(out["trace_id"])
+    for i, rs in enumerate(_arr(doc["resourceSpans"], "resourceSpans")):
         try:
-            _decode_resource_spans(rs, staged)
-        except FieldError as exc:
-            raise exc.under(f"resourceSpans[{i}]") from None
+            decode_resource_spans(rs, i, out)
+        except FieldError:
+            _truncate(out, start)
+            raise
+    return len(out["trace_id"]) - start
+
+
+def check_no_resource_spans(keys: Collection[str]) -> None:
+    """Judge a document whose top-level keys ``keys`` hold no ``resourceSpans``.
+
+    An empty document is an empty request (no error); a metrics, logs or profiles document,
+    the snake_case ``resource_spans`` or any other non-empty object is a :class:`FieldError`.
+    """
+    for key, signal in _OTHER_SIGNALS.items():
+        if key in keys:
+            _fail(key, f"this is a {signal} document, not traces")
+    if "resource_spans" in keys:
+        _fail("resource_spans", "snake_case keys are not OTLP/JSON; use resourceSpans")
+    if keys:
+        _fail("", f"no resourceSpans field (keys: {', '.join(sorted(keys)[:8])})")
+
+
+def decode_resource_spans(rs: object, index: int, out: dict[str, list[Any]]) -> int:
+    """Validate ``resourceSpans[index]``, one parsed ``ResourceSpans``, and append its spans.
+
+    The unit of streaming: a document is decoded one ``resourceSpans`` element at a time.
+
+    Returns:
+        The number of spans appended.
+
+    Raises:
+        FieldError: with the full JSON path (``resourceSpans[index]...``); nothing is
+            appended then.
+    """
+    start = len(out["trace_id"])
+    try:
+        _decode_resource_spans(rs, out)
+    except FieldError as exc:
+        _truncate(out, start)
+        raise exc.under(f"resourceSpans[{index}]") from None
+    return len(out["trace_id"]) - start
+
+
+def _truncate(out: dict[str, list[Any]], length: int) -> None:
     for name in COLUMNS:
-        out[name].extend(staged[name])
-    return len(staged["trace_id"])
+        del out[name][length:]
 
 
 def _decode_resource_spans(rs: object, out: dict[str, list[Any]]) -> None:

@@ -16,10 +16,16 @@ Ids come out as lowercase hex; an all-zero or absent ``parentSpanId`` means "no 
 (detected by the magic bytes). The source is a path, a bytes-like object or a binary file
 object.
 
-What streams: JSON lines and length-prefixed frames are decoded one line / frame at a time,
-so :func:`iter_trace_batches` reads a file of any size in memory bounded by the largest line
-or frame plus one batch. A single JSON document or protobuf message is read whole, then
-batched.
+What streams: :func:`iter_trace_batches` reads a file of any size in bounded memory. JSON
+lines and length-prefixed frames are decoded one line / frame at a time. A single OTLP/JSON
+document is read in chunks through an incremental decoder (UTF-8, or the UTF-16/32 that
+:func:`json.loads` detects) and decoded one ``resourceSpans`` element at a time with
+:meth:`json.JSONDecoder.raw_decode`; unknown top-level fields before or after the array are
+skipped value by value. Memory is then bounded by the largest line, frame, ``resourceSpans``
+element or other top-level value, plus one batch. Only a binary protobuf message
+(``"protobuf"``) is read whole, then batched. :func:`read_traces` runs the same decoder to
+the end. A document with two ``resourceSpans`` keys is an error (a whole-document parse
+would silently keep the last one).
 
 See the chapter *Distributed tracing* (3.1).
 
@@ -34,16 +40,24 @@ Examples:
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import io
 import json
 import os
+import re
 import zlib
 from collections.abc import Iterator
 from typing import IO, Any, Literal
 
 from .errors import OTLPDecodeError
-from .json_reader import FieldError, decode_json_document, new_columns
+from .json_reader import (
+    FieldError,
+    check_no_resource_spans,
+    decode_json_document,
+    decode_resource_spans,
+    new_columns,
+)
 from .proto_reader import decode_protobuf
 from .spans import COLUMNS, SpanTable
 
@@ -55,6 +69,14 @@ Source = str | os.PathLike[str] | bytes | bytearray | memoryview | IO[bytes]
 
 _BUFFER = 1 << 18
 _CHUNK = 1 << 24
+_JSON_CHUNK = 1 << 18  # bytes read per refill when streaming a JSON document
+_JSON_MARGIN = 32  # a value ending this close to the end of the window is re-read
+_JSON_WS = re.compile(r"[ \t\n\r]*")
+_LINE_WS = re.compile(r"[ \t\r]*")
+_ANY_WS = re.compile(r"[ \t\n\r\x0b\x0c]*")
+_DECODER = json.JSONDecoder()
+_KEEP_KEYS = 64
+_SIGNAL_KEYS = frozenset(("resourceMetrics", "resourceLogs", "resourceProfiles", "resource_spans"))
 
 
 class _RawAdapter(io.RawIOBase):
@@ -129,6 +151,8 @@ def _json_error(inp: _Input, exc: Exception, *, line: int | None, offset: int) -
         )
     if isinstance(exc, UnicodeDecodeError):
         return inp.error(f"not UTF-8 text: {exc.reason}", line=line, byte_offset=offset + exc.start)
+    if isinstance(exc, ValueError):  # e.g. an integer longer than int_max_str_digits
+        return inp.error(f"malformed JSON: {exc}", line=line, byte_offset=offset)
     return inp.error("JSON nested too deeply", line=line, byte_offset=offset)
 
 
@@ -137,7 +161,7 @@ def _decode_json_unit(
 ) -> None:
     try:
         doc = json.loads(text)
-    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
+    except (ValueError, RecursionError) as exc:
         raise _json_error(inp, exc, line=line, offset=offset) from None
     _decode_parsed(inp, doc, out, line=line, offset=offset)
 
@@ -175,6 +199,260 @@ def _read_exactly(stream: io.BufferedReader, n: int) -> bytes:
     return b"".join(parts)
 
 
+class _Prepend:
+    """``head`` followed by the rest of ``tail``, as an object with ``read(n)``."""
+
+    def __init__(self, head: bytes, tail: io.BufferedReader) -> None:
+        self._head = memoryview(head)
+        self._tail = tail
+
+    def read(self, n: int) -> bytes:
+        if self._head:
+            piece, self._head = bytes(self._head[:n]), self._head[n:]
+            return piece
+        return self._tail.read(n)
+
+
+class _JsonWindow:
+    """The decoded text of a JSON byte stream, held as a sliding window.
+
+    ``buf[pos:]`` is the text not yet consumed; :meth:`value` decodes one JSON value with
+    :meth:`json.JSONDecoder.raw_decode`, refilling the window from the stream while the
+    value may continue past its end. Text before ``pos`` is dropped at every refill, so the
+    window holds one value (plus up to a chunk) however large the document.
+    """
+
+    def __init__(self, inp: _Input, stream: io.BufferedReader, chunk: int) -> None:
+        self._inp = inp
+        self._stream = stream
+        self._chunk = chunk
+        head = _read_exactly(stream, 4)
+        self.encoding = json.detect_encoding(head)  # as json.loads(bytes) does
+        self._decoder = codecs.getincrementaldecoder(self.encoding)(errors="surrogatepass")
+        # a codec without BOM to count bytes: utf-16* -> utf-16-le, utf-32* -> utf-32-le
+        self._width = {"utf-1": "utf-16-le", "utf-3": "utf-32-le"}.get(self.encoding[:5], "utf-8")
+        self.buf = ""
+        self.pos = 0
+        self.eof = False
+        self._base = 0  # characters dropped before buf[0]
+        self._line = 1  # line number of buf[0]
+        self._col = 0  # characters between the last newline and buf[0]
+        self._bytes_in = 0  # bytes given to the decoder
+        self._feed(head)
+
+    def _feed(self, data: bytes) -> None:
+        pending = len(self._decoder.getstate()[0])
+        try:
+            text = self._decoder.decode(data, final=not data)
+        except UnicodeDecodeError as exc:
+            raise self._inp.error(
+                f"not UTF-8 text: {exc.reason}",
+                byte_offset=self._bytes_in - pending + exc.start,
+            ) from None
+        self._bytes_in += len(data)
+        self.eof = not data
+        if self.pos:  # drop the consumed text, keeping line and column bookkeeping
+            buf, p = self.buf, self.pos
+            newlines = buf.count("\n", 0, p)
+            if newlines:
+                self._line += newlines
+                self._col = p - buf.rindex("\n", 0, p) - 1
+            else:
+                self._col += p
+            self._base += p
+            self.buf, self.pos = buf[p:], 0
+        self.buf += text
+
+    def fill(self) -> None:
+        """Read more text: at least a chunk, and at least as much as is pending (so O(n))."""
+        if not self.eof:
+            self._feed(self._stream.read(max(self._chunk, len(self.buf) - self.pos)))
+
+    def skip(self, pattern: re.Pattern[str] = _JSON_WS) -> str:
+        """Skip characters matching ``pattern``; the next character, ``""`` at the end."""
+        while True:
+            match = pattern.match(self.buf, self.pos)
+            assert match is not None  # every pattern matches the empty string
+            self.pos = match.end()
+            if self.pos < len(self.buf):
+                return self.buf[self.pos]
+            if self.eof:
+                return ""
+            self.fill()
+
+    def value(self) -> Any:
+        """Decode the JSON value after optional whitespace and move past it."""
+        self.skip()
+        while True:
+            buf = self.buf
+            try:
+                value, end = _DECODER.raw_decode(buf, self.pos)
+            except json.JSONDecodeError as exc:
+                # an error at the end of the window, or an unterminated string, may only
+                # mean that the value continues in the next chunk
+                near_end = exc.pos >= len(buf) - _JSON_MARGIN
+                if not self.eof and (near_end or exc.msg.startswith("Unterminated string")):
+                    self.fill()
+                    continue
+                raise self.syntax_error(exc.msg, exc.pos) from None
+            except RecursionError:
+                raise self.error_at(self.mark(), "JSON nested too deeply") from None
+            except ValueError as exc:  # an integer longer than int_max_str_digits
+                raise self.error_at(self.mark(), f"malformed JSON: {exc}") from None
+            if not self.eof and len(buf) - end < _JSON_MARGIN:
+                self.fill()  # a number such as 12|34 may go on in the next chunk
+                continue
+            self.pos = end
+            return value
+
+    def mark(self) -> int:
+        """The absolute character position of ``pos`` (valid until ``pos`` moves on)."""
+        return self._base + self.pos
+
+    def where(self, mark: int) -> tuple[int, int, int]:
+        """Line, column (as :mod:`json` counts them) and byte offset of a kept position."""
+        buf, idx = self.buf, mark - self._base
+        assert 0 <= idx <= len(buf), "a position reported after it left the window"
+        line = self._line + buf.count("\n", 0, idx)
+        newline = buf.rfind("\n", 0, idx)
+        column = idx - newline if newline >= 0 else self._col + idx + 1
+        tail = len(buf[idx:].encode(self._width, "surrogatepass"))
+        return line, column, self._bytes_in - len(self._decoder.getstate()[0]) - tail
+
+    def syntax_error(self, msg: str, idx: int | None = None) -> OTLPDecodeError:
+        line, column, offset = self.where(self._base + (self.pos if idx is None else idx))
+        return self._inp.error(
+            f"malformed JSON: {msg}", line=line, column=column, byte_offset=offset
+        )
+
+    def error_at(self, mark: int, reason: str, json_path: str | None = None) -> OTLPDecodeError:
+        line, _, offset = self.where(mark)
+        return self._inp.error(reason, line=line, byte_offset=offset, json_path=json_path)
+
+    def rest(self) -> io.BufferedReader:
+        """The unconsumed bytes (from ``pos``) followed by the rest of the stream."""
+        head = self.buf[self.pos :].encode("utf-8", "surrogatepass")
+        return _buffered(_Prepend(head + self._decoder.getstate()[0], self._stream))
+
+
+def _json_document(inp: _Input, out: dict[str, list[Any]], *, auto: bool) -> Iterator[None]:
+    """Decode one OTLP/JSON document, one ``resourceSpans`` element at a time.
+
+    With ``auto`` (the format was detected, not given), a document that fills the first
+    line and is followed by more lines makes the input JSON lines, as before streaming.
+    """
+    text = _JsonWindow(inp, inp.stream, _JSON_CHUNK)
+    first = text.skip()
+    if first in ("\x0b", "\x0c", ""):  # bytes.strip() whitespace that JSON does not allow
+        error = text.syntax_error("Expecting value")
+        if text.skip(_ANY_WS) == "":
+            raise inp.error("empty input: an OTLP/JSON document needs at least '{}'")
+        raise error
+    if first != "{":  # not an object: decode it whole to report what it is
+        mark = text.mark()
+        _decode_whole(text, mark, text.value(), out)  # raises: not an object
+        return  # pragma: no cover
+    text.pos += 1
+    seen_spans = False
+    keys: set[str] = set()
+    char = text.skip()
+    if char == "}":
+        text.pos += 1
+    else:
+        while True:
+            if char != '"':
+                raise text.syntax_error("Expecting property name enclosed in double quotes")
+            key_mark = text.mark()
+            key = text.value()
+            if key == "resourceSpans":
+                if seen_spans:
+                    raise text.error_at(
+                        key_mark,
+                        "duplicate resourceSpans key: a document holds one resourceSpans array",
+                        "resourceSpans",
+                    )
+                seen_spans = True
+            else:
+                keys.add(key)
+                if len(keys) > _KEEP_KEYS:  # keep what the "no resourceSpans" error shows
+                    keys = set(sorted(keys)[:8]) | (keys & _SIGNAL_KEYS)
+            if text.skip() != ":":
+                raise text.syntax_error("Expecting ':' delimiter")
+            text.pos += 1
+            if key != "resourceSpans":
+                text.value()  # an unknown field: ignored, as OTLP/JSON requires
+            elif text.skip() == "[":
+                yield from _resource_spans(text, out)
+            else:
+                mark = text.mark()
+                _decode_whole(text, mark, {"resourceSpans": text.value()}, out)
+            char = text.skip()
+            if char == ",":
+                text.pos += 1
+                char = text.skip()
+            elif char == "}":
+                text.pos += 1
+                break
+            else:
+                raise text.syntax_error("Expecting ',' delimiter")
+    if not seen_spans:
+        try:
+            check_no_resource_spans(keys)
+        except FieldError as exc:
+            raise inp.error(exc.reason, json_path=exc.path or "(document)") from None
+    yield from _after_document(inp, text, out, auto=auto)
+
+
+def _resource_spans(text: _JsonWindow, out: dict[str, list[Any]]) -> Iterator[None]:
+    text.pos += 1  # "["
+    if text.skip() == "]":
+        text.pos += 1
+        return
+    index = 0
+    while True:
+        text.skip()
+        mark = text.mark()
+        element = text.value()
+        try:
+            decode_resource_spans(element, index, out)
+        except FieldError as exc:
+            raise text.error_at(mark, exc.reason, exc.path) from None
+        del element
+        yield None
+        index += 1
+        char = text.skip()
+        if char == ",":
+            text.pos += 1
+        elif char == "]":
+            text.pos += 1
+            return
+        else:
+            raise text.syntax_error("Expecting ',' delimiter")
+
+
+def _decode_whole(text: _JsonWindow, mark: int, doc: object, out: dict[str, list[Any]]) -> None:
+    """Decode a value read whole: a top-level non-object, or a non-array resourceSpans."""
+    try:
+        decode_json_document(doc, out)
+    except FieldError as exc:
+        raise text.error_at(mark, exc.reason, exc.path or "(document)") from None
+
+
+def _after_document(
+    inp: _Input, text: _JsonWindow, out: dict[str, list[Any]], *, auto: bool
+) -> Iterator[None]:
+    """Allow only whitespace after the document, or, if ``auto``, JSON lines from line 2."""
+    if auto and text.encoding.startswith("utf-8") and text.where(text.mark())[0] == 1:
+        char = text.skip(_LINE_WS)
+        if char == "\n":  # the first line held one whole document: JSON lines
+            text.pos += 1
+            offset = text.where(text.mark())[2]
+            yield from _jsonl(inp, out, text.rest(), start_line=2, start_offset=offset)
+            return
+    if text.skip() != "":
+        raise text.syntax_error("Extra data")
+
+
 def _detect(inp: _Input) -> str:
     head = inp.stream.peek(64)[:64]
     stripped = head.lstrip(b" \t\r\n\xef\xbb\xbf")
@@ -188,32 +466,15 @@ def _detect(inp: _Input) -> str:
 
 
 def _decode_units(inp: _Input, fmt: str, out: dict[str, list[Any]]) -> Iterator[None]:
-    """Decode ``inp`` into ``out``, yielding after every line, frame or document."""
+    """Decode ``inp`` into ``out``, yielding after every line, frame or resourceSpans element."""
     stream = inp.stream
     try:
         if fmt == "auto":
             fmt = _detect(inp)
-        if fmt == "json?":
-            first = stream.readline()
-            try:
-                doc = json.loads(first)
-            except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
-                fmt, prefix = "json", first
-            else:
-                _decode_parsed(inp, doc, out, line=1, offset=0)
-                yield None
-                yield from _jsonl(inp, out, start_line=2, start_offset=len(first))
-                return
-        else:
-            prefix = b""
-        if fmt == "json":
-            data = prefix + stream.read()
-            if not data.strip():
-                raise inp.error("empty input: an OTLP/JSON document needs at least '{}'")
-            _decode_json_unit(inp, data, out, line=None, offset=0)
-            yield None
+        if fmt in ("json", "json?"):
+            yield from _json_document(inp, out, auto=fmt == "json?")
         elif fmt == "jsonl":
-            yield from _jsonl(inp, out, start_line=1, start_offset=0)
+            yield from _jsonl(inp, out, inp.stream, start_line=1, start_offset=0)
         elif fmt == "protobuf":
             _decode_proto_unit(inp, stream.read(), out, offset=0)
             yield None
@@ -247,10 +508,15 @@ def _decode_units(inp: _Input, fmt: str, out: dict[str, list[Any]]) -> Iterator[
 
 
 def _jsonl(
-    inp: _Input, out: dict[str, list[Any]], *, start_line: int, start_offset: int
+    inp: _Input,
+    out: dict[str, list[Any]],
+    stream: io.BufferedReader,
+    *,
+    start_line: int,
+    start_offset: int,
 ) -> Iterator[None]:
     offset = start_offset
-    for lineno, line in enumerate(inp.stream, start=start_line):
+    for lineno, line in enumerate(stream, start=start_line):
         if line.strip():
             _decode_json_unit(inp, line, out, line=lineno, offset=offset)
             yield None
@@ -300,12 +566,16 @@ def iter_trace_batches(
 ) -> Iterator[SpanTable]:
     """Read ``source`` as a sequence of span tables of at most ``batch_size`` spans each.
 
-    JSON lines and length-prefixed protobuf frames are decoded incrementally, so memory is
-    bounded by the largest line or frame plus one batch; a single document is read whole.
-    Spans keep file order; the concatenation of the batches equals :func:`read_traces`.
+    JSON lines, length-prefixed protobuf frames and a single OTLP/JSON document (one
+    ``resourceSpans`` element at a time) are decoded incrementally, so memory is bounded by
+    the largest line, frame or element plus one batch; only a binary protobuf message is
+    read whole. Spans keep file order; the concatenation of the batches equals
+    :func:`read_traces`.
 
     Raises:
-        OTLPDecodeError: as :func:`read_traces` (batches before the bad unit are yielded).
+        OTLPDecodeError: as :func:`read_traces`. Batches before the bad unit (line, frame or
+            ``resourceSpans`` element) are yielded first, so a truncated or malformed file
+            always ends in an error, never in silently fewer spans.
         ValueError: ``batch_size`` is not a positive int, or ``format`` is unknown.
 
     Examples:
