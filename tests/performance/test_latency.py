@@ -30,6 +30,7 @@ from otlpkb.performance.latency import (
     check_budget,
     exact_quantile,
     exponential_histogram_accuracy,
+    exponential_histogram_scale,
     fanout_required_quantile,
     fanout_slow_probability,
     parallel,
@@ -325,3 +326,60 @@ def test_scale_knob_runs_bigger_adversarial_batches():
         h = LogHistogram(0.003)
         h.add(rng.permutation(data))
         assert_within(h, data)
+
+
+# ------------------------------------------------- exponential histogram scale (OTel SDK)
+
+
+def sdk_exponential_histogram(values, max_size=160, max_scale=20):
+    """Record ``values`` in the OpenTelemetry SDK's exponential histogram; its data point."""
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+    from opentelemetry.sdk.metrics.view import ExponentialBucketHistogramAggregation, View
+
+    reader = InMemoryMetricReader()
+    view = View(instrument_name="latency", aggregation=ExponentialBucketHistogramAggregation(
+        max_size=max_size, max_scale=max_scale))
+    provider = MeterProvider(metric_readers=[reader], views=[view])
+    histogram = provider.get_meter("otlpkb-test").create_histogram("latency")
+    for v in values:
+        histogram.record(v)
+    data = reader.get_metrics_data()
+    provider.shutdown()
+    return data.resource_metrics[0].scope_metrics[0].metrics[0].data.data_points[0]
+
+
+@pytest.mark.parametrize(("low", "high"), [
+    (1e-6, 10.0), (1e-3, 10.0), (1.0, 1.0), (0.5, 2.0), (1.0, 1024.0), (3.0, 7.0),
+    (1e-9, 1e9), (0.001, 0.0011), (2.0**-20, 2.0**20), (1.5, 1.5 * 2**30),
+])
+def test_exponential_histogram_scale_matches_the_opentelemetry_sdk(low: float, high: float) -> None:
+    # External check: the OpenTelemetry Python SDK's ExponentialBucketHistogramAggregation
+    # (defaults max_size=160, max_scale=20) settles at the scale we predict.
+    point = sdk_exponential_histogram([low, high])
+    scale, buckets = exponential_histogram_scale(low, high)
+    assert point.scale == scale
+    counts = list(point.positive.bucket_counts)
+    while counts and counts[-1] == 0:
+        counts.pop()
+    assert len(counts) == buckets
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.floats(1e-12, 1e12), st.floats(1.0, 1e8), st.integers(4, 200))
+def test_exponential_histogram_scale_matches_the_sdk_on_random_ranges(
+        low: float, ratio: float, max_size: int) -> None:
+    high = low * ratio
+    point = sdk_exponential_histogram([low, high], max_size=max_size)
+    assert point.scale == exponential_histogram_scale(low, high, max_size=max_size)[0]
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"low": 0.0, "high": 1.0}, "low must be"), ({"low": 2.0, "high": 1.0}, "must not exceed"),
+    ({"low": 1.0, "high": float("inf")}, "high must be"), ({"low": 1.0, "high": 2.0,
+                                                            "max_size": 1}, "max_size"),
+    ({"low": 1.0, "high": 2.0, "max_scale": 21}, "scale"),
+])
+def test_exponential_histogram_scale_rejects_bad_input(kwargs, message) -> None:
+    with pytest.raises(ValueError, match=message):
+        exponential_histogram_scale(**kwargs)

@@ -43,6 +43,7 @@ __all__ = [
     "check_budget",
     "exact_quantile",
     "exponential_histogram_accuracy",
+    "exponential_histogram_scale",
     "fanout_required_quantile",
     "fanout_slow_probability",
     "parallel",
@@ -335,6 +336,70 @@ def exponential_histogram_accuracy(scale: int) -> float:
         raise ValueError(f"scale must be an integer in -10..20, got {scale!r}")
     base_minus_one = math.expm1(math.ldexp(math.log(2.0), -int(scale)))
     return base_minus_one / (base_minus_one + 2.0)
+
+
+def _exponential_bucket_index(value: float, scale: int) -> int:
+    """OTLP's bucket index of ``value`` > 0 at ``scale``: buckets are ``(base^i, base^(i+1)]``."""
+    frac, exp = math.frexp(value)  # value = frac * 2^exp, frac in [0.5, 1)
+    if frac == 0.5:  # an exact power of two is the upper bound of the bucket below it
+        return ((exp - 1) << scale) - 1 if scale > 0 else ((exp - 2) >> -scale)
+    if scale <= 0:
+        return (exp - 1) >> -scale
+    return math.floor(math.log(value) * math.ldexp(1.0 / math.log(2.0), scale))
+
+
+# --8<-- [start:histogram-scale]
+def exponential_histogram_scale(
+    low: float, high: float, *, max_size: int = 160, max_scale: int = 20
+) -> tuple[int, int]:
+    """The scale an OTLP exponential histogram settles at for values from ``low`` to ``high``.
+
+    An SDK's exponential histogram starts at ``max_scale`` and halves its resolution (scale
+    minus one) until the bucket indexes of the smallest and largest value recorded fit in
+    ``max_size`` buckets. The defaults are the OpenTelemetry SDK's (160 buckets, scale 20).
+    Combine with :func:`exponential_histogram_accuracy` for the relative error that results.
+
+    Args:
+        low: smallest positive value recorded, > 0.
+        high: largest value recorded, >= ``low``.
+        max_size: maximum number of buckets, >= 2.
+        max_scale: the starting (finest) scale, in -10..20.
+
+    Returns:
+        ``(scale, buckets)``: the settled scale and the number of buckets in use.
+
+    Raises:
+        ValueError: on a non-positive or non-finite bound, ``low > high``, ``max_size < 2``,
+            a scale outside -10..20, or a range too wide even at scale -10.
+
+    Examples:
+        >>> exponential_histogram_scale(1e-3, 10.0)  # 1 ms to 10 s
+        (3, 107)
+        >>> exponential_histogram_scale(1.0, 1.0)
+        (20, 1)
+    """
+    for name, v in (("low", low), ("high", high)):
+        if not (isinstance(v, numbers.Real) and math.isfinite(v) and v > 0):
+            raise ValueError(f"{name} must be a finite positive number, got {v!r}")
+    if low > high:
+        raise ValueError(f"low must not exceed high, got low={low!r}, high={high!r}")
+    if isinstance(max_size, bool) or not isinstance(max_size, numbers.Integral) or max_size < 2:
+        raise ValueError(f"max_size must be an integer >= 2, got {max_size!r}")
+    exponential_histogram_accuracy(max_scale)  # validates the scale
+    for scale in range(int(max_scale), -11, -1):
+        buckets = (
+            _exponential_bucket_index(float(high), scale)
+            - _exponential_bucket_index(float(low), scale)
+            + 1
+        )
+        if buckets <= max_size:
+            return scale, buckets
+    raise ValueError(
+        f"values from {low!r} to {high!r} need more than {max_size} buckets at any scale"
+    )
+
+
+# --8<-- [end:histogram-scale]
 
 
 # ----------------------------------------------------------------------------- fan-out
