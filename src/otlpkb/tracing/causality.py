@@ -32,7 +32,7 @@ import itertools
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, TypeVar, cast
+from typing import Any, Literal, Protocol, TypeVar, cast
 
 from otlpkb.otlp.spans import SpanLike
 
@@ -365,6 +365,34 @@ def _replay(execution: Execution, visit: Callable[[str, Event], None]) -> None:
 
 
 # --8<-- [start:execution]
+T_co = TypeVar("T_co", covariant=True)
+
+
+class _Clock(Protocol[T_co]):
+    def tick(self) -> T_co: ...
+
+    def receive(self, timestamp: Any) -> T_co: ...
+
+
+def _timestamps(execution: Execution, make_clock: Callable[[str], _Clock[T_co]]) -> dict[str, T_co]:
+    """Replay ``execution`` with one clock per process; every event's timestamp."""
+    clocks = {p: make_clock(p) for p in execution}
+    stamp: dict[str, T_co] = {}
+    sent: dict[str, T_co] = {}
+
+    def visit(process: str, event: Event) -> None:
+        clock = clocks[process]
+        if event.kind == "receive":
+            stamp[event.name] = clock.receive(sent[cast(str, event.message)])
+        else:
+            stamp[event.name] = clock.tick()
+            if event.kind == "send":
+                sent[cast(str, event.message)] = stamp[event.name]
+
+    _replay(execution, visit)
+    return {e.name: stamp[e.name] for events in execution.values() for e in events}
+
+
 def lamport_timestamps(execution: Execution) -> dict[str, int]:
     """Lamport timestamps of every event of a message-passing execution.
 
@@ -380,21 +408,7 @@ def lamport_timestamps(execution: Execution) -> dict[str, int]:
         >>> lamport_timestamps(ex)
         {'a': 1, 'b': 1, 'c': 2}
     """
-    clocks = {p: LamportClock() for p in execution}
-    stamp: dict[str, int] = {}
-    sent: dict[str, int] = {}
-
-    def visit(process: str, event: Event) -> None:
-        clock = clocks[process]
-        if event.kind == "receive":
-            stamp[event.name] = clock.receive(sent[cast(str, event.message)])
-        else:
-            stamp[event.name] = clock.tick()
-            if event.kind == "send":
-                sent[cast(str, event.message)] = stamp[event.name]
-
-    _replay(execution, visit)
-    return {e.name: stamp[e.name] for events in execution.values() for e in events}
+    return _timestamps(execution, lambda _process: LamportClock())
 
 
 def vector_timestamps(execution: Execution) -> dict[str, VectorTimestamp]:
@@ -405,21 +419,7 @@ def vector_timestamps(execution: Execution) -> dict[str, VectorTimestamp]:
         >>> vector_timestamps(ex)["c"]
         VectorTimestamp({'p': 1, 'q': 2})
     """
-    clocks = {p: VectorClock(p) for p in execution}
-    stamp: dict[str, VectorTimestamp] = {}
-    sent: dict[str, VectorTimestamp] = {}
-
-    def visit(process: str, event: Event) -> None:
-        clock = clocks[process]
-        if event.kind == "receive":
-            stamp[event.name] = clock.receive(sent[cast(str, event.message)])
-        else:
-            stamp[event.name] = clock.tick()
-            if event.kind == "send":
-                sent[cast(str, event.message)] = stamp[event.name]
-
-    _replay(execution, visit)
-    return {e.name: stamp[e.name] for events in execution.values() for e in events}
+    return _timestamps(execution, VectorClock)
 
 
 def happens_before_pairs(execution: Execution) -> frozenset[tuple[str, str]]:
