@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 
 import click
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -58,7 +59,12 @@ def chapters(status: str, as_json: bool) -> None:
             )
         )
         return
-    table = Table(title=f"otlpkb {__version__}: the chapter map", title_justify="left")
+    # no vertical rules: wide CJK glyphs do not always take exactly two columns
+    table = Table(
+        title=f"otlpkb {__version__}: the chapter map",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+    )
     table.add_column("chapter", no_wrap=True)
     table.add_column("title")
     table.add_column("original title")

@@ -2,7 +2,7 @@
 
 Every file here was copied byte for byte from a public repository; ``SOURCES.md`` in each
 folder names the repository, path, commit and licence. Examples, pages and tests load them
-through :func:`path`, so they run from an installed package as well as from a clone.
+through `path`, so they run from an installed package as well as from a clone.
 
 Examples:
     >>> from otlpkb import datasets

@@ -5,19 +5,19 @@ is still alive. This module holds the detectors compared in the chapter, all wit
 shape: ``heartbeat(now)`` records an arrival, ``is_available(now)`` answers the question and
 ``suspect_after()`` says how long after the last heartbeat the answer turns to "suspected".
 
-* :func:`phi` is the suspicion level of the phi accrual detector (Hayashibara et al. 2004)
+* `phi` is the suspicion level of the phi accrual detector (Hayashibara et al. 2004)
   in three forms: Akka's logistic approximation of the normal tail, the exact normal tail
   and Cassandra's exponential form. It broadcasts over numpy arrays, so one call scores a
   million monitored nodes.
-* :class:`PhiAccrualDetector` is Akka's ``PhiAccrualFailureDetector`` transcribed
+* `PhiAccrualDetector` is Akka's ``PhiAccrualFailureDetector`` transcribed
   (first-heartbeat seeding, bounded history, population variance, minimum standard
   deviation, acceptable pause, intervals recorded only while the node is available).
-* :class:`RttEstimator` is RFC 6298's retransmission-timer computation (Jacobson–Karels),
-  and :class:`AdaptiveTimeoutDetector` applies it to heartbeat inter-arrival times.
-* :class:`FixedTimeoutDetector` is the plain heartbeat timeout, and :class:`ChenDetector` is
+* `RttEstimator` is RFC 6298's retransmission-timer computation (Jacobson–Karels),
+  and `AdaptiveTimeoutDetector` applies it to heartbeat inter-arrival times.
+* `FixedTimeoutDetector` is the plain heartbeat timeout, and `ChenDetector` is
   Chen, Toueg and Aguilera's estimator of the next arrival plus a safety margin.
-* :func:`replay` runs any of them over a heartbeat trace and reports the detection time
-  after a crash and the false suspicions before it; :func:`heartbeat_trace` makes a
+* `replay` runs any of them over a heartbeat trace and reports the detection time
+  after a crash and the false suspicions before it; `heartbeat_trace` makes a
   seeded trace with network jitter and stop-the-world pauses.
 
 Times are seconds (floats). See the chapter *Failure detection* (2.2).
@@ -152,7 +152,7 @@ def _normal_log_sf_array(y: FloatArray) -> FloatArray:
 
 
 def _phi_scalar(elapsed: float, mean: float, std: float | None, model: str) -> float:
-    """The scalar path of :func:`phi`, with the math module (no validation)."""
+    """The scalar path of `phi`, with the math module (no validation)."""
     if model == "exponential":
         return elapsed / (mean * _LN10)
     assert std is not None
@@ -186,19 +186,19 @@ def phi(
 ) -> float | FloatArray:
     r"""Suspicion level phi of a node last heard from ``elapsed`` seconds ago.
 
-    phi is :math:`-\log_{10}` of the probability that a heartbeat arrives later than
+    phi is $-\log_{10}$ of the probability that a heartbeat arrives later than
     ``elapsed`` under a model of inter-arrival times with the given ``mean`` (and ``std``):
 
     * ``"logistic"``: Akka's approximation of the normal tail,
-      :math:`P = 1/(1+e^{z})` with :math:`z = y(1.5976 + 0.070566\,y^2)`,
-      :math:`y = (t-\mu)/\sigma`. Akka's two branches both equal
-      :math:`\log_{10}(1+e^{z})`, evaluated here without overflow: phi is exactly 0 far
+      $P = 1/(1+e^{z})$ with $z = y(1.5976 + 0.070566\,y^2)$,
+      $y = (t-\mu)/\sigma$. Akka's two branches both equal
+      $\log_{10}(1+e^{z})$, evaluated here without overflow: phi is exactly 0 far
       below the mean, where Akka's doubles give 0 (its ``exp`` overflows, or
       ``1 - 1/(1+e)`` rounds to 1), and stays finite far above it, where Akka's double
       reaches infinity.
-    * ``"normal"``: the exact normal tail, :math:`-\log_{10} Q(y)`, accurate far into the
+    * ``"normal"``: the exact normal tail, $-\log_{10} Q(y)$, accurate far into the
       tail (an asymptotic series takes over where ``erfc`` would underflow).
-    * ``"exponential"``: Cassandra's form, :math:`t/(\mu \ln 10)`.
+    * ``"exponential"``: Cassandra's form, $t/(\mu \ln 10)$.
 
     All arguments broadcast; scalars in give a float out.
 
@@ -294,7 +294,7 @@ def _logistic_phi(t: FloatArray, mu: FloatArray, sd: FloatArray) -> FloatArray:
 
 
 class Detector(Protocol):
-    """What :func:`replay` needs from a heartbeat failure detector."""
+    """What `replay` needs from a heartbeat failure detector."""
 
     def heartbeat(self, now: float) -> None:
         """Record a heartbeat that arrived at time ``now``."""
@@ -459,7 +459,7 @@ class RttEstimator:
 class AdaptiveTimeoutDetector(_Clocked):
     """Heartbeat timeout that adapts like TCP's RTO: SRTT + 4 RTTVAR of inter-arrival times.
 
-    Every inter-arrival interval is fed to an :class:`RttEstimator`; the node is suspected
+    Every inter-arrival interval is fed to an `RttEstimator`; the node is suspected
     once the silence reaches the estimator's RTO.
 
     Args:
@@ -508,9 +508,9 @@ class ChenDetector(_Clocked):
     r"""Chen, Toueg and Aguilera's detector: estimated next arrival plus a safety margin.
 
     With heartbeats sent every ``interval`` seconds and the last ``window`` arrivals
-    :math:`A_i` numbered :math:`s_i`, the next arrival is expected at
-    :math:`EA = \frac{1}{n}\sum_i (A_i - s_i\,\Delta) + (s_{last}+1)\Delta`; the node is
-    suspected from the freshness point :math:`\tau = EA + \alpha` on.
+    $A_i$ numbered $s_i$, the next arrival is expected at
+    $EA = \frac{1}{n}\sum_i (A_i - s_i\,\Delta) + (s_{last}+1)\Delta$; the node is
+    suspected from the freshness point $\tau = EA + \alpha$ on.
 
     Args:
         interval: Heartbeat sending interval Δ, > 0.
@@ -586,7 +586,7 @@ class PhiAccrualDetector(_Clocked):
         min_std_deviation: Floor of the standard deviation, > 0 (Akka: 100 ms).
         acceptable_heartbeat_pause: Added to the mean, >= 0 (Akka cluster: 3 s).
         first_heartbeat_estimate: Expected interval before any is measured, > 0.
-        model: Tail model handed to :func:`phi` (Akka: ``"logistic"``).
+        model: Tail model handed to `phi` (Akka: ``"logistic"``).
 
     Examples:
         >>> d = PhiAccrualDetector()

@@ -5,16 +5,16 @@ The reference implementation of the chapter *Reliability analysis* (2.4):
 * availability of a repairable unit, series, parallel and k-of-n structures (identical or
   different units: the Poisson-binomial recursion), downtime per year, the number of nines,
   MTTF of a k-of-n system of exponential units;
-* fault trees (:class:`Event`, :class:`And`, :class:`Or`, :class:`AtLeast`,
-  :class:`FaultTree`): minimal cut sets, the exact top-event probability through a reduced
+* fault trees (`Event`, `And`, `Or`, `AtLeast`,
+  `FaultTree`): minimal cut sets, the exact top-event probability through a reduced
   ordered binary decision diagram (BDD) with a unique table and memoised apply, and the
   rare-event and min-cut upper bound approximations;
 * continuous-time Markov chains: steady state, transient distribution (uniformisation
   with scaling and squaring, numpy only), the birth-death generator of n repairable units
   with a given number of repair crews, interval availability;
-* SLA composition for an SDK → agent → gateway → back-end pipeline (:class:`Stage`,
-  :func:`pipeline_availability`), and the data lost when outages outlast the retry buffer
-  (:func:`data_loss_fraction`).
+* SLA composition for an SDK → agent → gateway → back-end pipeline (`Stage`,
+  `pipeline_availability`), and the data lost when outages outlast the retry buffer
+  (`data_loss_fraction`).
 
 See the chapter *Reliability analysis* (2.4).
 
@@ -219,10 +219,10 @@ class Event:
 
 
 class Gate:
-    """A logic gate over events and gates. Use :class:`And`, :class:`Or` or :class:`AtLeast`.
+    """A logic gate over events and gates. Use `And`, `Or` or `AtLeast`.
 
-    Children can be added after construction with :meth:`add`, which is how shared
-    sub-trees are wired; :class:`FaultTree` rejects cycles.
+    Children can be added after construction with `add`, which is how shared
+    sub-trees are wired; `FaultTree` rejects cycles.
     """
 
     kind = "gate"

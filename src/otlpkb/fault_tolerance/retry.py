@@ -3,18 +3,18 @@
 This module is the reference implementation of the chapter *Fault-tolerance mechanisms*
 (2.1). It holds:
 
-* the OTLP specification's retry tables (:func:`grpc_retryable`, :func:`http_retryable`)
-  and a classifier for a whole export response (:func:`classify_export_response`);
-* a parser for the HTTP ``Retry-After`` header (:func:`parse_retry_after`);
-* the Collector's ``retry_on_failure`` backoff (:class:`ExponentialBackoff`, the algorithm of
+* the OTLP specification's retry tables (`grpc_retryable`, `http_retryable`)
+  and a classifier for a whole export response (`classify_export_response`);
+* a parser for the HTTP ``Retry-After`` header (`parse_retry_after`);
+* the Collector's ``retry_on_failure`` backoff (`ExponentialBackoff`, the algorithm of
   cenkalti/backoff's ``ExponentialBackOff``) and the jitter variants of Brooker (2015)
-  (:func:`backoff_delays`);
+  (`backoff_delays`);
 * admission controls that keep retries from becoming the outage: a retry budget
-  (:class:`RetryBudget`), gRPC-style retry throttling (:class:`RetryThrottle`), a circuit
-  breaker (:class:`CircuitBreaker`), a bulkhead (:class:`Bulkhead`) and a deadline
-  (:class:`Deadline`);
+  (`RetryBudget`), gRPC-style retry throttling (`RetryThrottle`), a circuit
+  breaker (`CircuitBreaker`), a bulkhead (`Bulkhead`) and a deadline
+  (`Deadline`);
 * a vectorised model of many exporters retrying against a back end that goes down
-  (:func:`simulate_outage`), used by the chapter to show retry storms and what jitter does.
+  (`simulate_outage`), used by the chapter to show retry storms and what jitter does.
 
 See the chapter *Fault-tolerance mechanisms* (2.1).
 
@@ -221,11 +221,11 @@ def classify_export_response(
     * Success (gRPC ``OK``, HTTP 2xx) with ``rejected == 0`` and no ``error_message`` is a
       full success. With ``rejected > 0`` or a message it is a *partial success*: the
       client MUST NOT retry; the rejected items are dropped (and should be counted).
-    * A retryable failure (see :func:`grpc_retryable`, :func:`http_retryable`) is RETRY;
+    * A retryable failure (see `grpc_retryable`, `http_retryable`) is RETRY;
       the server's delay, if any, is returned in ``retry_after``. For gRPC the delay is
       ``RetryInfo.retry_delay`` (``retry_delay``, seconds; its presence also makes
       ``RESOURCE_EXHAUSTED`` retryable); for HTTP 429/503 it is the ``Retry-After`` header,
-      parsed with :func:`parse_retry_after` (a malformed header is ignored: backoff applies).
+      parsed with `parse_retry_after` (a malformed header is ignored: backoff applies).
     * Everything else is DROP (permanent failure: the client MUST drop the data).
 
     Args:
@@ -239,7 +239,7 @@ def classify_export_response(
             defaults to the current time.
 
     Returns:
-        An :class:`ExportOutcome`.
+        An `ExportOutcome`.
 
     Examples:
         >>> classify_export_response(grpc_code="OK", rejected=3).decision.value
@@ -331,7 +331,7 @@ def parse_retry_after(value: str, now: datetime | float) -> float:
 
     Args:
         value: the header value (surrounding whitespace is ignored).
-        now: when the response was received: an aware :class:`~datetime.datetime` (a naive
+        now: when the response was received: an aware `datetime` (a naive
             one is taken as UTC) or seconds since the Unix epoch.
 
     Returns:
@@ -417,7 +417,7 @@ class ExponentialBackoff:
     randomised value, and ``incrementCurrentInterval`` snaps to ``max_interval`` once
     ``interval >= max_interval / multiplier``. (The Go code adds one nanosecond to the width
     of the interval; that quirk is left out.) As in the Collector's retry sender, a retry
-    whose start would pass ``max_elapsed_time`` is not made: :meth:`next_backoff` returns
+    whose start would pass ``max_elapsed_time`` is not made: `next_backoff` returns
     None ("no more retries left"). ``max_elapsed_time=0`` never stops.
 
     Args:
@@ -522,7 +522,7 @@ class ExponentialBackoff:
         return out
 
     def __iter__(self) -> Iterator[float]:
-        """Iterate over the delays of one batch (see :meth:`schedule`)."""
+        """Iterate over the delays of one batch (see `schedule`)."""
         return iter(self.schedule())
 
 
@@ -708,7 +708,7 @@ class CircuitState(Enum):
 
 
 class CircuitOpenError(RuntimeError):
-    """Raised by :meth:`CircuitBreaker.call` when the breaker rejects a call."""
+    """Raised by `CircuitBreaker.call` when the breaker rejects a call."""
 
 
 # --8<-- [start:breaker]
@@ -857,7 +857,7 @@ class CircuitBreaker:
 
 
 class BulkheadFullError(RuntimeError):
-    """Raised by :meth:`Bulkhead.slot` when every slot is taken."""
+    """Raised by `Bulkhead.slot` when every slot is taken."""
 
 
 class Bulkhead:
@@ -903,7 +903,7 @@ class Bulkhead:
             self.in_flight -= 1
 
     def slot(self) -> _Slot:
-        """A context manager holding one slot; raises :class:`BulkheadFullError` if none."""
+        """A context manager holding one slot; raises `BulkheadFullError` if none."""
         return _Slot(self)
 
 
@@ -923,10 +923,10 @@ class _Slot:
 class Deadline:
     """An absolute deadline that is passed down, never extended.
 
-    ``Deadline(10)`` expires 10 s after creation. :meth:`child` gives a nested call the
+    ``Deadline(10)`` expires 10 s after creation. `child` gives a nested call the
     smaller of its own timeout and what is left, which is how gRPC propagates deadlines
     across hops (and why a gateway's exporter can get less time than its configured
-    ``timeout``). :meth:`allows` answers the retry sender's question: will a retry after
+    ``timeout``). `allows` answers the retry sender's question: will a retry after
     ``delay`` seconds still start before the deadline?
 
     Examples:
@@ -969,7 +969,7 @@ class Deadline:
 
 @dataclass(frozen=True)
 class OutageResult:
-    """What :func:`simulate_outage` measured.
+    """What `simulate_outage` measured.
 
     Attributes:
         t: time of each step (s).
@@ -1023,12 +1023,12 @@ def simulate_outage(
     ``capacity`` requests per second (``outage_capacity`` times that during ``outage``);
     when more arrive in a step, a random subset is served and the rest fail as retryable
     (503). A failed batch is retried after a delay from ``strategy`` (see
-    :func:`backoff_delays`), and dropped when the retry would start later than
+    `backoff_delays`), and dropped when the retry would start later than
     ``max_elapsed_time`` after its first attempt. Time advances in steps of ``dt``;
     requests take no time. Deterministic for a given ``seed``.
 
     Returns:
-        An :class:`OutageResult`.
+        An `OutageResult`.
 
     Examples:
         >>> r = simulate_outage("none", n_clients=50, capacity=75, duration=300, seed=1)

@@ -9,14 +9,14 @@ mechanism, *suspected* for a while during which it may refute.
 This module simulates the protocol at the granularity of protocol periods, vectorised
 over the members, and states the paper's analysis next to it:
 
-* :func:`expected_first_detection_periods`: the expected number of periods until some
-  member first detects a crash, :math:`1/(1-(1-1/n)^{n q_f})`, which tends to
-  :math:`e/(e-1)` for large groups.
-* :func:`false_positive_probability`: the probability that one probe of a live member by
+* `expected_first_detection_periods`: the expected number of periods until some
+  member first detects a crash, $1/(1-(1-1/n)^{n q_f})$, which tends to
+  $e/(e-1)$ for large groups.
+* `false_positive_probability`: the probability that one probe of a live member by
   a live member ends in a (false) failure declaration, with message loss ``q_ml`` and
-  ``k`` indirect probes: :math:`(1-(1-q_{ml})^2)\,(1-q_f(1-q_{ml})^4)^k`.
-* :class:`SwimSimulation` runs the protocol; :func:`first_detection_periods` and
-  :func:`false_positive_trial` are the two experiments the chapter compares with the
+  ``k`` indirect probes: $(1-(1-q_{ml})^2)\,(1-q_f(1-q_{ml})^4)^k$.
+* `SwimSimulation` runs the protocol; `first_detection_periods` and
+  `false_positive_trial` are the two experiments the chapter compares with the
   formulas.
 
 See the chapter *Failure detection* (2.2).
@@ -73,11 +73,11 @@ def _probability(name: str, value: object, *, allow_one: bool = True) -> float:
 def expected_first_detection_periods(n: int, q_f: float = 1.0) -> float:
     r"""Expected protocol periods until some member first detects a crashed member.
 
-    Each of the :math:`n q_f` non-faulty members pings one member chosen uniformly at
+    Each of the $n q_f$ non-faulty members pings one member chosen uniformly at
     random, so the crashed member is picked by at least one of them with probability
-    :math:`p = 1 - (1 - 1/n)^{n q_f}` in every period, independently; the first detection
-    is geometric with mean :math:`1/p` (SWIM paper, section 3.1). For large ``n``,
-    :math:`p \to 1 - e^{-q_f}`, and with :math:`q_f = 1` the mean is :math:`e/(e-1)`.
+    $p = 1 - (1 - 1/n)^{n q_f}$ in every period, independently; the first detection
+    is geometric with mean $1/p$ (SWIM paper, section 3.1). For large ``n``,
+    $p \to 1 - e^{-q_f}$, and with $q_f = 1$ the mean is $e/(e-1)$.
 
     Args:
         n: Group size, >= 2.
@@ -100,10 +100,10 @@ def expected_first_detection_periods(n: int, q_f: float = 1.0) -> float:
 def false_positive_probability(q_ml: float, k: int, q_f: float = 1.0) -> float:
     r"""Probability that one probe of a live member ends in a false failure declaration.
 
-    The direct probe fails when the ping or its ack is lost, :math:`1-(1-q_{ml})^2`. Each
-    of the ``k`` indirect probes succeeds only if its helper is non-faulty (:math:`q_f`)
-    and all four messages (ping-req, ping, ack, ack) get through, :math:`(1-q_{ml})^4`;
-    the probes are independent, so all fail with :math:`(1-q_f(1-q_{ml})^4)^k`.
+    The direct probe fails when the ping or its ack is lost, $1-(1-q_{ml})^2$. Each
+    of the ``k`` indirect probes succeeds only if its helper is non-faulty ($q_f$)
+    and all four messages (ping-req, ping, ack, ack) get through, $(1-q_{ml})^4$;
+    the probes are independent, so all fail with $(1-q_f(1-q_{ml})^4)^k$.
     Multiplying gives the paper's false-positive probability (section 3.1) for one
     probe without the suspicion mechanism.
 
@@ -158,7 +158,7 @@ class SwimStats:
 class SwimSimulation:
     """SWIM's failure detector, one protocol period at a time, over ``n`` members.
 
-    Model (one call to :meth:`step` is one protocol period):
+    Model (one call to `step` is one protocol period):
 
     * every live member picks a target uniformly among the other ``n - 1`` members and
       pings it; ping and ack are each lost independently with probability ``loss``;
@@ -305,7 +305,7 @@ def first_detection_periods(
 ) -> IntArray:
     """Periods until the first detection of one crashed member, over independent replicas.
 
-    Each replica is a fresh :class:`SwimSimulation` of ``n`` members, without suspicion,
+    Each replica is a fresh `SwimSimulation` of ``n`` members, without suspicion,
     in which member 0 crashes before the first period. The count includes the period of
     detection, so it is >= 1 (the paper's analysis counts the same way).
 
@@ -339,13 +339,13 @@ def first_detection_periods(
 
 @dataclass(frozen=True)
 class FalsePositiveTrial:
-    """Result of :func:`false_positive_trial`.
+    """Result of `false_positive_trial`.
 
     Attributes:
         probes: Probes of live members by live members.
         false_positives: Of those, probes that declared the target failed.
         rate: ``false_positives / probes``.
-        predicted: :func:`false_positive_probability` for the same parameters.
+        predicted: `false_positive_probability` for the same parameters.
     """
 
     probes: int
@@ -360,7 +360,7 @@ def false_positive_trial(
     """Measure the per-probe false-positive rate of SWIM without suspicion.
 
     ``crashed`` members (the last ones) are down from the start, so the fraction of
-    non-faulty members is :math:`q_f = (n - crashed)/n`.
+    non-faulty members is $q_f = (n - crashed)/n$.
 
     Args:
         n: Group size.

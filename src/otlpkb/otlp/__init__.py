@@ -1,10 +1,10 @@
 """The OTLP data layer: span records, trace readers and W3C Trace Context.
 
-* :func:`read_traces` / :func:`iter_trace_batches` read OTLP/JSON, OTLP/protobuf and the
-  Collector file exporter's files (gzip or not) into a columnar :class:`SpanTable` of
-  :class:`Span` records;
-* :class:`OTLPDecodeError` (a ``ValueError``) reports bad input with its position;
-* :func:`extract_trace_context`, :func:`format_traceparent` and :func:`format_tracestate`
+* `read_traces` / `iter_trace_batches` read OTLP/JSON, OTLP/protobuf and the
+  Collector file exporter's files (gzip or not) into a columnar `SpanTable` of
+  `Span` records;
+* `OTLPDecodeError` (a ``ValueError``) reports bad input with its position;
+* `extract_trace_context`, `format_traceparent` and `format_tracestate`
   implement the W3C ``traceparent`` / ``tracestate`` headers.
 
 See the chapter *Distributed tracing* (3.1).

@@ -1,8 +1,8 @@
 """The error raised for OTLP input that cannot be decoded.
 
-Every reader in :mod:`otlpkb.otlp` reports bad input with one exception type,
-:class:`OTLPDecodeError`, whose message names the file, the position (line, byte offset,
-JSON path) and what is wrong. It subclasses :class:`ValueError`, so callers that already
+Every reader in `otlpkb.otlp` reports bad input with one exception type,
+`OTLPDecodeError`, whose message names the file, the position (line, byte offset,
+JSON path) and what is wrong. It subclasses `ValueError`, so callers that already
 catch ``ValueError`` keep working.
 
 See the chapter *Distributed tracing* (3.1).

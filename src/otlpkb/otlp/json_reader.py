@@ -1,4 +1,4 @@
-"""A validating OTLP/JSON decoder for trace documents, written over :func:`json.loads`.
+"""A validating OTLP/JSON decoder for trace documents, written over `json.loads`.
 
 It follows the OTLP/JSON rules of the OTLP specification: ``traceId``/``spanId`` are
 case-insensitive hex (never base64), enums are integers (enum names are rejected), keys are
@@ -6,7 +6,7 @@ lowerCamelCase, 64-bit integers may be decimal strings or numbers, and unknown f
 ignored. Two kinds of unknown field are *not* ignored, because ignoring them would lose every
 span silently: the pre-1.0 name ``instrumentationLibrarySpans`` and snake_case spellings of
 the container fields (``resource_spans``, ``scope_spans``). Every problem raises
-:class:`~otlpkb.otlp.OTLPDecodeError` with the JSON path of the bad field.
+`OTLPDecodeError` with the JSON path of the bad field.
 
 See the chapter *Distributed tracing* (3.1).
 
@@ -94,7 +94,7 @@ def _type_name(value: object) -> str:
 
 
 def new_columns() -> dict[str, list[Any]]:
-    """Empty columns for a :class:`~otlpkb.otlp.SpanTable`."""
+    """Empty columns for a `SpanTable`."""
     return {name: [] for name in COLUMNS}
 
 
@@ -443,7 +443,7 @@ def check_no_resource_spans(keys: Collection[str]) -> None:
     """Judge a document whose top-level keys ``keys`` hold no ``resourceSpans``.
 
     An empty document is an empty request (no error); a metrics, logs or profiles document,
-    the snake_case ``resource_spans`` or any other non-empty object is a :class:`FieldError`.
+    the snake_case ``resource_spans`` or any other non-empty object is a `FieldError`.
     """
     for key, signal in _OTHER_SIGNALS.items():
         if key in keys:

@@ -16,14 +16,14 @@ Ids come out as lowercase hex; an all-zero or absent ``parentSpanId`` means "no 
 (detected by the magic bytes). The source is a path, a bytes-like object or a binary file
 object.
 
-What streams: :func:`iter_trace_batches` reads a file of any size in bounded memory. JSON
+What streams: `iter_trace_batches` reads a file of any size in bounded memory. JSON
 lines and length-prefixed frames are decoded one line / frame at a time. A single OTLP/JSON
 document is read in chunks through an incremental decoder (UTF-8, or the UTF-16/32 that
-:func:`json.loads` detects) and decoded one ``resourceSpans`` element at a time with
-:meth:`json.JSONDecoder.raw_decode`; unknown top-level fields before or after the array are
+`json.loads` detects) and decoded one ``resourceSpans`` element at a time with
+`json.JSONDecoder.raw_decode`; unknown top-level fields before or after the array are
 skipped value by value. Memory is then bounded by the largest line, frame, ``resourceSpans``
 element or other top-level value, plus one batch. Only a binary protobuf message
-(``"protobuf"``) is read whole, then batched. :func:`read_traces` runs the same decoder to
+(``"protobuf"``) is read whole, then batched. `read_traces` runs the same decoder to
 the end. A document with two ``resourceSpans`` keys is an error (a whole-document parse
 would silently keep the last one).
 
@@ -216,8 +216,8 @@ class _Prepend:
 class _JsonWindow:
     """The decoded text of a JSON byte stream, held as a sliding window.
 
-    ``buf[pos:]`` is the text not yet consumed; :meth:`value` decodes one JSON value with
-    :meth:`json.JSONDecoder.raw_decode`, refilling the window from the stream while the
+    ``buf[pos:]`` is the text not yet consumed; `value` decodes one JSON value with
+    `json.JSONDecoder.raw_decode`, refilling the window from the stream while the
     value may continue past its end. Text before ``pos`` is dropped at every refill, so the
     window holds one value (plus up to a chunk) however large the document.
     """
@@ -310,7 +310,7 @@ class _JsonWindow:
         return self._base + self.pos
 
     def where(self, mark: int) -> tuple[int, int, int]:
-        """Line, column (as :mod:`json` counts them) and byte offset of a kept position."""
+        """Line, column (as `json` counts them) and byte offset of a kept position."""
         buf, idx = self.buf, mark - self._base
         assert 0 <= idx <= len(buf), "a position reported after it left the window"
         line = self._line + buf.count("\n", 0, idx)
@@ -531,7 +531,7 @@ def _check_format(format: str) -> str:
 
 # --8<-- [start:read_traces]
 def read_traces(source: Source, *, format: Format = "auto") -> SpanTable:
-    """Read every span of an OTLP trace file or payload into a :class:`SpanTable`.
+    """Read every span of an OTLP trace file or payload into a `SpanTable`.
 
     Args:
         source: a path, a bytes-like object or a binary file object; gzip is detected.
@@ -544,7 +544,7 @@ def read_traces(source: Source, *, format: Format = "auto") -> SpanTable:
     Raises:
         OTLPDecodeError: malformed or invalid input; the message names the file, the
             position (line, byte offset, JSON path) and the problem.
-        ValueError: ``format`` is not one of :data:`FORMATS`.
+        ValueError: ``format`` is not one of `FORMATS`.
         TypeError: ``source`` is of an unsupported type.
     """
     fmt = _check_format(format)
@@ -570,10 +570,10 @@ def iter_trace_batches(
     ``resourceSpans`` element at a time) are decoded incrementally, so memory is bounded by
     the largest line, frame or element plus one batch; only a binary protobuf message is
     read whole. Spans keep file order; the concatenation of the batches equals
-    :func:`read_traces`.
+    `read_traces`.
 
     Raises:
-        OTLPDecodeError: as :func:`read_traces`. Batches before the bad unit (line, frame or
+        OTLPDecodeError: as `read_traces`. Batches before the bad unit (line, frame or
             ``resourceSpans`` element) are yielded first, so a truncated or malformed file
             always ends in an error, never in silently fewer spans.
         ValueError: ``batch_size`` is not a positive int, or ``format`` is unknown.

@@ -1,8 +1,8 @@
 """The span record and the columnar span table the OTLP readers produce.
 
-A :class:`SpanTable` keeps one Python list per field (a column). It iterates as
-:class:`Span` records, slices and gathers like a sequence, and converts to numpy arrays for
-vectorised analysis (:meth:`SpanTable.to_numpy`). Identifiers are lowercase hex strings
+A `SpanTable` keeps one Python list per field (a column). It iterates as
+`Span` records, slices and gathers like a sequence, and converts to numpy arrays for
+vectorised analysis (`SpanTable.to_numpy`). Identifiers are lowercase hex strings
 (32 digits for trace ids, 16 for span ids, ``""`` for "no parent"); times are integer
 nanoseconds since the Unix epoch; ``kind`` and ``status_code`` are the OTLP enum integers.
 
@@ -83,10 +83,10 @@ class LinkLike(Protocol):
 
 
 class SpanLike(Protocol):
-    """The span fields the trace analyses read; :class:`Span` has them all.
+    """The span fields the trace analyses read; `Span` has them all.
 
     Analyses accept any object with these attributes, so a test or a user can pass spans
-    from another source (say, a small dataclass) without building :class:`Span` records.
+    from another source (say, a small dataclass) without building `Span` records.
     """
 
     @property
@@ -187,7 +187,7 @@ class Span:
 # --8<-- [end:span]
 
 COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(Span))
-"""The column names of a :class:`SpanTable`, in :class:`Span` field order."""
+"""The column names of a `SpanTable`, in `Span` field order."""
 
 _STRING_COLUMNS = ("trace_id", "span_id", "parent_span_id", "name", "service_name")
 _INT_COLUMNS = {
@@ -200,17 +200,17 @@ _INT_COLUMNS = {
 
 
 class SpanTable(Sequence[Span]):
-    """A columnar table of spans: one list per :class:`Span` field.
+    """A columnar table of spans: one list per `Span` field.
 
-    Build one with :meth:`from_spans`, :meth:`concat` or the readers
-    (:func:`otlpkb.otlp.read_traces`). Indexing with an int gives a :class:`Span`; with a
+    Build one with `from_spans`, `concat` or the readers
+    (`otlpkb.otlp.read_traces`). Indexing with an int gives a `Span`; with a
     slice, a new table. Columns are shared, not copied, so treat them as read-only.
     """
 
     __slots__ = ("_columns", "_length")
 
     def __init__(self, columns: Mapping[str, Sequence[Any]] | None = None) -> None:
-        """Wrap ``columns`` (a mapping from every name in :data:`COLUMNS` to a list).
+        """Wrap ``columns`` (a mapping from every name in `COLUMNS` to a list).
 
         Raises:
             ValueError: a column is missing, unknown, or of a different length.
@@ -244,7 +244,7 @@ class SpanTable(Sequence[Span]):
         """A table holding ``spans`` in order.
 
         Raises:
-            TypeError: an item is not a :class:`Span`.
+            TypeError: an item is not a `Span`.
         """
         columns: dict[str, list[Any]] = {name: [] for name in COLUMNS}
         appenders = [columns[name].append for name in COLUMNS]
@@ -260,7 +260,7 @@ class SpanTable(Sequence[Span]):
         """One table with the rows of ``tables`` in order.
 
         Raises:
-            TypeError: an item is not a :class:`SpanTable`.
+            TypeError: an item is not a `SpanTable`.
         """
         columns: dict[str, list[Any]] = {name: [] for name in COLUMNS}
         for index, table in enumerate(tables):
@@ -306,7 +306,7 @@ class SpanTable(Sequence[Span]):
         """The raw column ``name`` (a list; do not modify it).
 
         Raises:
-            KeyError: ``name`` is not one of :data:`COLUMNS`.
+            KeyError: ``name`` is not one of `COLUMNS`.
         """
         if name not in self._columns:
             raise KeyError(f"no column {name!r}; columns are {', '.join(COLUMNS)}")

@@ -1,6 +1,6 @@
 """W3C Trace Context: parse and write the ``traceparent`` and ``tracestate`` HTTP headers.
 
-:func:`extract_trace_context` applies the receiving rules of the W3C Trace Context
+`extract_trace_context` applies the receiving rules of the W3C Trace Context
 Recommendation: it returns ``None`` wherever the specification says the receiver must
 restart the trace (no, duplicated or invalid ``traceparent``; version ``ff``; all-zero ids;
 uppercase hex; wrong lengths; anything after the flags in version ``00``). A version above
@@ -122,7 +122,7 @@ def parse_tracestate(value: str) -> list[tuple[str, str]] | None:
     """Parse a (combined) ``tracestate`` value; ``None`` if it breaks the W3C grammar.
 
     Empty list members and optional whitespace around members are allowed; more than
-    :data:`MAX_TRACESTATE_MEMBERS` members, a bad key or value, or a repeated key make the
+    `MAX_TRACESTATE_MEMBERS` members, a bad key or value, or a repeated key make the
     whole header invalid.
     """
     if not isinstance(value, str):

@@ -4,14 +4,14 @@ Telemetry pipelines answer latency questions at two levels. A single span's dura
 sample; a dashboard's p99 is a quantile of many samples, usually computed from a histogram
 that was merged across processes. This module provides
 
-- :func:`exact_quantile`, the order statistic the rest of the module is measured against;
-- :class:`LogHistogram`, a mergeable logarithmic histogram (the DDSketch mapping) whose
+- `exact_quantile`, the order statistic the rest of the module is measured against;
+- `LogHistogram`, a mergeable logarithmic histogram (the DDSketch mapping) whose
   quantiles are within a stated relative error of the exact ones, for any data;
-- :func:`fanout_slow_probability` and :func:`fanout_required_quantile`, the arithmetic of
+- `fanout_slow_probability` and `fanout_required_quantile`, the arithmetic of
   "the tail at scale" (a request that waits for ``N`` parallel calls);
-- :func:`serial` and :func:`parallel`, latency of stages in sequence (sum) and in parallel
+- `serial` and `parallel`, latency of stages in sequence (sum) and in parallel
   (max) by seeded resampling of per-stage samples;
-- :func:`split_budget` and :func:`check_budget`, an end-to-end latency budget across the
+- `split_budget` and `check_budget`, an end-to-end latency budget across the
   stages of a pipeline.
 
 See the chapter *Latency analysis* (1.2).
@@ -132,7 +132,7 @@ class LogHistogram:
     ``2 gamma^i / (gamma + 1)`` is within relative error ``alpha`` of everything in it.
     Because the bucket of the rank-``r`` sample is found exactly from the counts, every
     quantile is within ``alpha`` (relative) of the exact lower order statistic
-    (:func:`exact_quantile`), whatever the data (Masson, Rim and Lee, VLDB 2019).
+    (`exact_quantile`), whatever the data (Masson, Rim and Lee, VLDB 2019).
 
     Zeros are counted apart (so are values below the smallest normal double, about
     2.2e-308, which cannot be bucketed with relative accuracy); negative values, NaN and
@@ -247,7 +247,7 @@ class LogHistogram:
         """Add ``other``'s counts into this histogram (same ``relative_accuracy`` required).
 
         Raises:
-            TypeError: if ``other`` is not a :class:`LogHistogram`.
+            TypeError: if ``other`` is not a `LogHistogram`.
             ValueError: if the two accuracies differ.
         """
         if not isinstance(other, LogHistogram):
@@ -273,7 +273,7 @@ class LogHistogram:
     def quantile(self, q: float | FloatArray | Sequence[float]) -> float | FloatArray:
         """Estimate of the lower order statistic at rank ``floor(q (count - 1))``.
 
-        The estimate is within ``relative_accuracy`` (relative) of :func:`exact_quantile`
+        The estimate is within ``relative_accuracy`` (relative) of `exact_quantile`
         on the same data, up to floating-point rounding of the bucket boundaries.
 
         Args:
@@ -314,7 +314,7 @@ def exponential_histogram_accuracy(scale: int) -> float:
 
     OTLP's exponential histogram uses ``base = 2^(2^-scale)``; with a bucket's midpoint
     taken as ``2 base^i / (base + 1)`` (as here) its worst relative error is
-    ``(base - 1) / (base + 1)``, the ``alpha`` of a :class:`LogHistogram` whose
+    ``(base - 1) / (base + 1)``, the ``alpha`` of a `LogHistogram` whose
     ``gamma`` equals ``base``.
 
     Args:
@@ -357,7 +357,7 @@ def exponential_histogram_scale(
     An SDK's exponential histogram starts at ``max_scale`` and halves its resolution (scale
     minus one) until the bucket indexes of the smallest and largest value recorded fit in
     ``max_size`` buckets. The defaults are the OpenTelemetry SDK's (160 buckets, scale 20).
-    Combine with :func:`exponential_histogram_accuracy` for the relative error that results.
+    Combine with `exponential_histogram_accuracy` for the relative error that results.
 
     Args:
         low: smallest positive value recorded, > 0.
@@ -611,7 +611,7 @@ def check_budget(
 ) -> BudgetReport:
     """Check an end-to-end latency objective against per-stage latency samples.
 
-    The end-to-end quantile comes from the serial composition (:func:`serial`), not from
+    The end-to-end quantile comes from the serial composition (`serial`), not from
     adding per-stage quantiles: quantiles do not add. The sum of stage quantiles is
     reported beside it to show the difference.
 

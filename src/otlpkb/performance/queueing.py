@@ -9,7 +9,7 @@ batches waiting under 100 ms?"), plus a small first-in-first-out simulator used 
 the formulas and Little's law on data.
 
 All rates are per second and all times are in seconds. A model whose utilization is 1 or
-more has no steady state; asking for it raises :class:`ValueError` with the numbers.
+more has no steady state; asking for it raises `ValueError` with the numbers.
 
 See the chapter *Queueing models* (1.1).
 
@@ -315,7 +315,7 @@ def mmc(arrival_rate: float, service_rate: float, servers: int) -> MMcResult:
         servers: ``c``, a positive int with ``c mu > lambda``.
 
     Returns:
-        The measures, with :meth:`MMcResult.wait_time_cdf` for the service level.
+        The measures, with `MMcResult.wait_time_cdf` for the service level.
 
     Raises:
         ValueError: for bad arguments or utilization ``lambda / (c mu) >= 1``.

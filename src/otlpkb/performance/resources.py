@@ -5,15 +5,15 @@ Two halves, one chapter:
 * **Encoded size, derived from the wire format.** An OTLP message is a protobuf message,
   and the size of a protobuf message follows from a few rules (a tag varint per field, a
   length varint before every string, bytes or sub-message, 8 bytes for ``fixed64`` and
-  ``double``, proto3 fields left out when they hold their default). :func:`span_size`,
-  :func:`log_record_size`, :func:`number_point_size`, :func:`histogram_point_size` and
-  :func:`trace_request_size` apply those rules by hand and give the exact number of bytes
-  the OpenTelemetry SDK's encoder produces. :func:`encoded_sizes` measures a real request
-  as protobuf, gzip, OTLP/JSON and gzipped JSON, and :func:`synthetic_request` builds
+  ``double``, proto3 fields left out when they hold their default). `span_size`,
+  `log_record_size`, `number_point_size`, `histogram_point_size` and
+  `trace_request_size` apply those rules by hand and give the exact number of bytes
+  the OpenTelemetry SDK's encoder produces. `encoded_sizes` measures a real request
+  as protobuf, gzip, OTLP/JSON and gzipped JSON, and `synthetic_request` builds
   seeded requests shaped like the SDK's output to measure.
-* **A cost model and a capacity plan.** :class:`SignalProfile` holds the per-item costs
+* **A cost model and a capacity plan.** `SignalProfile` holds the per-item costs
   of one signal (encoded bytes, compression ratio, CPU seconds, memory held), and
-  :func:`capacity_plan` turns signal rates into Collectors, bytes per second, queue memory
+  `capacity_plan` turns signal rates into Collectors, bytes per second, queue memory
   and disk per day, keeping every assumption next to the number it produced.
 
 See the chapter *Resource consumption* (1.4).
@@ -251,7 +251,7 @@ def span_size(span: Span, *, status: bool = True) -> int:
     included. Field numbers follow ``opentelemetry/proto/trace/v1/trace.proto``.
 
     Args:
-        span: an :class:`otlpkb.otlp.Span` (for example from :func:`otlpkb.otlp.read_traces`).
+        span: an `otlpkb.otlp.Span` (for example from `otlpkb.otlp.read_traces`).
         status: whether the ``status`` sub-message is present. The Python SDK always
             writes it, so an unset status still costs 2 bytes (tag + zero length).
 
@@ -294,7 +294,7 @@ def trace_request_size(spans: Iterable[Span], *, status: bool = True) -> int:
     Spans are grouped as the SDK's encoder groups them: one ``ResourceSpans`` per distinct
     resource (its attributes), one ``ScopeSpans`` per distinct instrumentation scope
     (name, version) within it. Schema URLs and scope attributes are not carried by
-    :class:`~otlpkb.otlp.Span` and are taken as empty.
+    `Span` and are taken as empty.
 
     Examples:
         >>> from otlpkb.otlp import Span
@@ -526,7 +526,7 @@ def encoded_sizes(request: bytes, signal: Signal, *, compresslevel: int = 6) -> 
         compresslevel: gzip level, 1-9.
 
     Returns:
-        An :class:`EncodedSizes`.
+        An `EncodedSizes`.
 
     Examples:
         >>> s = encoded_sizes(synthetic_request("traces", 100, attributes=8), "traces")
@@ -717,7 +717,7 @@ class CostProfile:
     """Costs of the three signals plus the fixed cost of one Collector.
 
     The defaults are documented assumptions, not universal constants: the byte sizes and
-    compression ratios are measured on :func:`synthetic_request` batches of 512 items with
+    compression ratios are measured on `synthetic_request` batches of 512 items with
     8 attributes (20-character keys and values; see the chapter's tables); the CPU costs
     are the Splunk Distribution of the OpenTelemetry Collector's sizing guidance (one core
     ingests 15,000 spans, 20,000 metric data points or 10,000 log records per second); the
@@ -759,7 +759,7 @@ class CostProfile:
 
 
 DEFAULT_PROFILE = CostProfile()
-"""The default :class:`CostProfile` (see its docstring for where each number comes from)."""
+"""The default `CostProfile` (see its docstring for where each number comes from)."""
 # --8<-- [end:profile]
 
 
@@ -805,7 +805,7 @@ _SIGNALS = (("spans", "spans"), ("logs", "log records"), ("metric_points", "metr
 
 @dataclass(frozen=True)
 class CapacityPlan:
-    """The output of :func:`capacity_plan`; every field is per second unless named otherwise.
+    """The output of `capacity_plan`; every field is per second unless named otherwise.
 
     Attributes:
         rates: items per second per signal (``spans``, ``logs``, ``metric_points``).
@@ -930,7 +930,7 @@ def capacity_plan(
     ``collector_cpu_cores × target_utilization`` of them. Bandwidth: ``rate ×
     bytes_per_item``, divided by the compression ratio on the wire. Batches: the batch
     processor's mean batch at one Collector's share of the load
-    (:func:`otlpkb.performance.throughput.batch_closed_form`). Memory: a full sending
+    (`otlpkb.performance.throughput.batch_closed_form`). Memory: a full sending
     queue holds ``queue_size`` such batches per signal and exporter. Disk: the compressed
     bytes per day times ``replication``, kept ``retention_days``.
 
@@ -938,7 +938,7 @@ def capacity_plan(
         spans_per_second: spans received per second, >= 0.
         logs_per_second: log records received per second, >= 0.
         metric_points_per_second: metric data points received per second, >= 0.
-        profile: per-item costs, :data:`DEFAULT_PROFILE` unless measured.
+        profile: per-item costs, `DEFAULT_PROFILE` unless measured.
         collector_cpu_cores: CPU cores of one Collector (its limit), > 0.
         target_utilization: CPU utilization to plan for, in (0, 1].
         min_collectors: the least number of Collectors (for availability), >= 1.
@@ -951,7 +951,7 @@ def capacity_plan(
         max_message_bytes: the receiving side's message limit (gRPC default 4 MiB).
 
     Returns:
-        A :class:`CapacityPlan`; its ``assumptions`` list every input used.
+        A `CapacityPlan`; its ``assumptions`` list every input used.
 
     Raises:
         ValueError: a negative rate, a utilization outside (0, 1], a count below 1, ...

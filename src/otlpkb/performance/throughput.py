@@ -2,14 +2,14 @@
 
 This module holds the closed forms of the chapter *Throughput theory* (1.3):
 
-* :func:`usl` and :func:`amdahl` give throughput as a function of concurrency, and
-  :func:`fit_usl` fits the USL to measurements by nonlinear least squares
+* `usl` and `amdahl` give throughput as a function of concurrency, and
+  `fit_usl` fits the USL to measurements by nonlinear least squares
   (Levenberg–Marquardt written out with numpy), with standard errors from the Jacobian.
-* :func:`otlp_throughput_bound` is the bound stated by the OTLP specification for a
+* `otlp_throughput_bound` is the bound stated by the OTLP specification for a
   client with a fixed number of requests in flight.
-* :func:`batch_closed_form` is the batch processor's trade-off under Poisson arrivals:
+* `batch_closed_form` is the batch processor's trade-off under Poisson arrivals:
   the mean batch size, batches per second and the latency the batching adds to an item.
-* :func:`wire_bandwidth` and :func:`max_items_per_request` turn items into bytes.
+* `wire_bandwidth` and `max_items_per_request` turn items into bytes.
 
 See the chapter *Throughput theory* (1.3).
 
@@ -112,7 +112,7 @@ def usl(n: ArrayLike, sigma: float, kappa: float, lam: float = 1.0) -> float | F
 def amdahl(n: ArrayLike, parallel_fraction: float, lam: float = 1.0) -> float | FloatArray:
     r"""Throughput by Amdahl's law: $X(N) = \lambda N / (1 + (1-p)(N-1))$.
 
-    This is :func:`usl` with ``sigma = 1 - p`` and ``kappa = 0``: throughput rises
+    This is `usl` with ``sigma = 1 - p`` and ``kappa = 0``: throughput rises
     monotonically towards the ceiling $\lambda / (1-p)$ and never falls.
 
     Args:
@@ -167,7 +167,7 @@ class UslFit:
     Attributes:
         sigma: contention coefficient.
         kappa: coherency coefficient.
-        lam: throughput of one worker (fitted, or fixed when given to :func:`fit_usl`).
+        lam: throughput of one worker (fitted, or fixed when given to `fit_usl`).
         sigma_se: standard error of ``sigma`` (``nan`` if held at a bound of 0).
         kappa_se: standard error of ``kappa`` (``nan`` if held at a bound of 0).
         lam_se: standard error of ``lam`` (``nan`` if ``lam`` was fixed).

@@ -2,12 +2,12 @@
 
 Modules:
 
-* :mod:`otlpkb.recovery.wal` — a segmented write-ahead log with CRC32C framing, fsync
+* `otlpkb.recovery.wal` — a segmented write-ahead log with CRC32C framing, fsync
   policies and torn-tail recovery.
-* :mod:`otlpkb.recovery.checkpoint` — atomic checkpoint files (temporary file, fsync,
+* `otlpkb.recovery.checkpoint` — atomic checkpoint files (temporary file, fsync,
   rename, directory fsync) with a checksum.
-* :mod:`otlpkb.recovery.saga` — orchestrated sagas with compensations and a persisted log.
-* :mod:`otlpkb.recovery.idempotency` — idempotency keys and a bounded dedupe window.
+* `otlpkb.recovery.saga` — orchestrated sagas with compensations and a persisted log.
+* `otlpkb.recovery.idempotency` — idempotency keys and a bounded dedupe window.
 
 See the chapter *Recovery strategies* (2.3).
 

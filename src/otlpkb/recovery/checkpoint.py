@@ -1,7 +1,7 @@
 """Atomic, checksummed checkpoint files.
 
 A checkpoint replaces a whole file at once: the new contents go to a temporary file in the
-same directory, which is synced, renamed over the old file with :func:`os.replace` (atomic on
+same directory, which is synced, renamed over the old file with `os.replace` (atomic on
 POSIX), and then the directory is synced so the rename itself is durable. A reader sees the
 old checkpoint or the new one, never a mixture. The file carries a header with a CRC32C of
 the contents, so a damaged checkpoint is detected instead of trusted.
@@ -109,7 +109,7 @@ def read_checkpoint(path: str | os.PathLike[str]) -> bytes:
         path: The checkpoint file.
 
     Returns:
-        The data given to the last completed :func:`write_checkpoint`.
+        The data given to the last completed `write_checkpoint`.
 
     Raises:
         FileNotFoundError: There is no checkpoint yet.

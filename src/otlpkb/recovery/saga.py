@@ -3,8 +3,8 @@
 A saga (Garcia-Molina and Salem, 1987) is a sequence of steps ``T1 ... Tn``, each with a
 compensation ``Ci`` that semantically undoes it. The guarantee is that either every step
 runs, ``T1 ... Tn``, or the steps that ran are undone in reverse, ``T1 ... Tj Cj ... C1``.
-The orchestrator writes every transition to a :class:`SagaLog` (JSON events on a
-:class:`~otlpkb.recovery.wal.WriteAheadLog`, synced per event by default) before and after
+The orchestrator writes every transition to a `SagaLog` (JSON events on a
+`WriteAheadLog`, synced per event by default) before and after
 it acts, so a process that crashes can pick up where it stopped: callables cannot be
 persisted, so the saga definition is supplied again on restart and the log says how far each
 saga got.
@@ -14,12 +14,12 @@ Assumptions, which the caller must meet:
 * a step that *raises* had no effect (it is atomic, like the local transactions of the
   paper), so it is not compensated;
 * a step in flight at a crash may or may not have taken effect: recovery either re-runs it
-  (``policy="resume"``, so actions must be idempotent; :attr:`StepContext.idempotency_key`
+  (``policy="resume"``, so actions must be idempotent; `StepContext.idempotency_key`
   helps) or compensates it (``policy="compensate"``, so compensations must be safe when the
   action never happened);
 * compensations are idempotent and eventually succeed; they are retried, and a saga whose
   compensation keeps failing is reported ``"stuck"`` and retried by the next
-  :meth:`Saga.recover`.
+  `Saga.recover`.
 
 See the chapter *Recovery strategies* (2.3).
 
@@ -68,7 +68,7 @@ class StepContext:
     Attributes:
         saga_id: The saga instance.
         step: The step's name.
-        input: The saga's input, as given to :meth:`Saga.run`.
+        input: The saga's input, as given to `Saga.run`.
         results: Results of the steps that completed, by step name.
     """
 
@@ -89,7 +89,7 @@ class SagaStep:
 
     Attributes:
         name: Unique name of the step within the saga.
-        action: Called with a :class:`StepContext`; returns a JSON-serialisable result.
+        action: Called with a `StepContext`; returns a JSON-serialisable result.
         compensation: Undoes the action; ``None`` for steps with nothing to undo.
     """
 
@@ -105,7 +105,7 @@ class SagaOutcome:
     Attributes:
         saga_id: The saga instance.
         status: ``"completed"``, ``"compensated"`` or ``"stuck"`` (a compensation kept
-            failing; :meth:`Saga.recover` will try again).
+            failing; `Saga.recover` will try again).
         results: Results of the completed steps.
         compensated: Steps compensated, in the order it happened.
         error: The error that made the saga compensate, if any.

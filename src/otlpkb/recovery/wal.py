@@ -10,7 +10,7 @@ all little-endian. The header CRC covers ``(sequence number u64, length, payload
 a reader can trust the length before it reads the payload, and a record copied to the wrong
 place fails its check. On open the log is scanned: a damaged record at the very end of the
 last segment, with no valid record after it, is a *torn write* (a crash in the middle of an
-append) and is cut off; damage anywhere else raises :class:`~otlpkb.recovery.CorruptLogError`
+append) and is cut off; damage anywhere else raises `CorruptLogError`
 naming the segment and the offset. Bad bytes are never returned.
 
 See the chapter *Recovery strategies* (2.3).
@@ -114,7 +114,7 @@ def _encode_segment_header(first_seq: int) -> bytes:
 
 @dataclass(frozen=True)
 class RecoveryReport:
-    """What :meth:`WriteAheadLog.open` found and repaired.
+    """What `WriteAheadLog.open` found and repaired.
 
     Attributes:
         segments: Number of segment files after recovery.
@@ -200,17 +200,17 @@ def _check_int(name: str, value: object, minimum: int, maximum: int | None = Non
 class WriteAheadLog:
     """An append-only, segmented, checksummed log of byte records.
 
-    Open it with :meth:`open`; do not call the constructor. One process may hold a log open at
+    Open it with `open`; do not call the constructor. One process may hold a log open at
     a time (an ``flock`` on the ``LOCK`` file in the directory enforces it). Methods are safe
     to call from several threads.
 
     Durability per ``fsync`` policy:
 
-    * ``"always"``: every :meth:`append` ends with ``fdatasync`` (``fsync`` where that is
+    * ``"always"``: every `append` ends with ``fdatasync`` (``fsync`` where that is
       missing); the record is durable when ``append`` returns.
     * ``"batch"``: the file is synced on the append that makes ``batch_records`` records
       unsynced, or on the first append at least ``batch_interval`` seconds after the last sync
-      (checked at append time: there is no background thread, so call :meth:`sync` when the
+      (checked at append time: there is no background thread, so call `sync` when the
       writer goes idle). Up to ``batch_records`` acknowledged records can be lost to a power
       failure; none to a process crash, since written bytes are in the page cache.
     * ``"never"``: the operating system writes pages back when it likes; a process crash
@@ -278,14 +278,14 @@ class WriteAheadLog:
             fsync: ``"always"``, ``"batch"`` or ``"never"`` (see the class docstring).
             segment_size: Rotate to a new segment when the next frame would make the active
                 one larger than this many bytes (a single larger record gets its own segment).
-            max_record_size: Largest payload accepted by :meth:`append`, in bytes.
+            max_record_size: Largest payload accepted by `append`, in bytes.
             batch_records: With ``fsync="batch"``, sync after this many unsynced records.
             batch_interval: With ``fsync="batch"``, sync on the first append this many seconds
                 after the last sync.
             clock: Monotonic clock in seconds, injectable for tests.
 
         Returns:
-            The open log; :attr:`last_recovery` says what recovery did.
+            The open log; `last_recovery` says what recovery did.
 
         Raises:
             CorruptLogError: A record or segment header failed its checks other than at the
@@ -531,9 +531,9 @@ class WriteAheadLog:
         """Yield ``(sequence number, payload)`` for every record from ``start`` on.
 
         Records are checked again as they are read; damage raises
-        :class:`~otlpkb.recovery.CorruptLogError`. The replay stops at the records present
-        when it was called. Records before :attr:`first_seq` are gone (see
-        :meth:`truncate_before`); replay starts at the first one kept.
+        `CorruptLogError`. The replay stops at the records present
+        when it was called. Records before `first_seq` are gone (see
+        `truncate_before`); replay starts at the first one kept.
 
         Args:
             start: First sequence number wanted.
@@ -577,7 +577,7 @@ class WriteAheadLog:
 
         Args:
             seq: Sequence number of the first record that must be kept, at most
-                :attr:`next_seq`.
+                `next_seq`.
 
         Returns:
             The number of segment files deleted.
@@ -643,7 +643,7 @@ class WriteAheadLog:
 
     @property
     def next_seq(self) -> int:
-        """Sequence number the next :meth:`append` will return."""
+        """Sequence number the next `append` will return."""
         return self._next_seq
 
     @property
@@ -663,7 +663,7 @@ class WriteAheadLog:
 
     @property
     def closed(self) -> bool:
-        """Whether :meth:`close` has been called."""
+        """Whether `close` has been called."""
         return self._closed
 
     def __len__(self) -> int:

@@ -1,10 +1,10 @@
 """``otlpkb.sim``: a discrete-event simulator of OTLP pipelines, built on SimPy.
 
-A :class:`PipelineConfig` describes sources, the Collector's ``memory_limiter``, ``batch``
+A `PipelineConfig` describes sources, the Collector's ``memory_limiter``, ``batch``
 processor, exporter ``sending_queue`` with consumers and ``retry_on_failure``, and a back
 end that can slow down, fail or throttle; ``Pipeline(config).run(until, seed)`` returns a
-:class:`PipelineResult` with the Collector's metric names and latency samples.
-:func:`simulate_mmc` is a plain M/M/c station for checks against queueing theory.
+`PipelineResult` with the Collector's metric names and latency samples.
+`simulate_mmc` is a plain M/M/c station for checks against queueing theory.
 
 See the chapter *Throughput theory* (1.3).
 

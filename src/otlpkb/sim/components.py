@@ -3,7 +3,7 @@
 The memory limiter, the batch processor, the sending queue and exporter with retries,
 and the back end.
 
-Each component is a small class around SimPy processes; :class:`otlpkb.sim.Pipeline`
+Each component is a small class around SimPy processes; `otlpkb.sim.Pipeline`
 wires them together. They follow the Collector's semantics (see the chapter for the
 sources): the batch processor's free-running timer, the queue that drops when full, the
 retry sender's jittered exponential backoff with a server-supplied floor, and
@@ -272,7 +272,7 @@ class Backend:
 class Exporter:
     """``sending_queue`` plus ``num_consumers`` workers, each exporting with retries.
 
-    :meth:`enqueue` fails (returns False) when the queue holds ``queue_size`` requests.
+    `enqueue` fails (returns False) when the queue holds ``queue_size`` requests.
     A consumer takes the oldest request and keeps it until the export succeeds, fails
     permanently, or the retry policy gives up; only then are ``sent`` / ``send_failed``
     counted (the Collector's obsreport sender wraps the retry sender).

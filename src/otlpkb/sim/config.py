@@ -2,7 +2,7 @@
 
 Every field carries the Collector's default where the Collector has one (batch processor,
 ``sending_queue``, ``retry_on_failure``, ``memory_limiter``, exporterhelper ``timeout``).
-An impossible value raises :class:`ValueError` naming the field and the value as soon as
+An impossible value raises `ValueError` naming the field and the value as soon as
 the object is built, so nothing runs with a bad configuration.
 
 See the chapter *Throughput theory* (1.3).

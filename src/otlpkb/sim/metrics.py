@@ -1,7 +1,7 @@
 """What a simulated pipeline reports: the Collector's own metrics and latency samples.
 
-:class:`Recorder` is the mutable tally a run writes into; :meth:`Recorder.result`
-freezes it into a :class:`PipelineResult` with the Collector's metric names
+`Recorder` is the mutable tally a run writes into; `Recorder.result`
+freezes it into a `PipelineResult` with the Collector's metric names
 (``otelcol_receiver_accepted_spans``, ``otelcol_exporter_queue_size`` ...), per-item
 latency arrays and sampled time series.
 
@@ -38,17 +38,17 @@ METRIC_NAMES: tuple[str, ...] = (
     "otelcol_exporter_queue_size",
     "otelcol_exporter_queue_capacity",
 )
-"""The metric names a :class:`PipelineResult` carries, as the Collector spells them
+"""The metric names a `PipelineResult` carries, as the Collector spells them
 (without the ``_total`` suffix that the Prometheus exposition adds to counters)."""
 
 
 @dataclass(frozen=True, eq=False)
 class PipelineResult:
-    """The outcome of :meth:`otlpkb.sim.Pipeline.run`.
+    """The outcome of `otlpkb.sim.Pipeline.run`.
 
     Attributes:
         until: simulated seconds.
-        metrics: the Collector's metric names (:data:`METRIC_NAMES`) to their final
+        metrics: the Collector's metric names (`METRIC_NAMES`) to their final
             values (counters are totals; ``otelcol_exporter_queue_size`` is the final
             gauge value).
         pending_items: items still inside the pipeline at the end (batch buffer, queue,
@@ -133,7 +133,7 @@ class Recorder:
     in_flight: list[int] = field(default_factory=list)
 
     def result(self, until: float, queue_size: int, pending_items: int) -> PipelineResult:
-        """Freeze the tallies into a :class:`PipelineResult`."""
+        """Freeze the tallies into a `PipelineResult`."""
         metrics = {
             "otelcol_receiver_accepted_spans": float(self.accepted),
             "otelcol_receiver_refused_spans": float(self.refused),

@@ -1,9 +1,9 @@
-"""A simulated Collector traces pipeline, built from a :class:`PipelineConfig`.
+"""A simulated Collector traces pipeline, built from a `PipelineConfig`.
 
 ``Pipeline(config).run(until=..., seed=...)`` wires sources → receiver → memory
 limiter → batch processor → sending queue and consumers → retrying exporter → back end
-in a fresh SimPy environment and returns a :class:`PipelineResult`. Every random stream
-is derived from ``seed`` with :class:`numpy.random.SeedSequence` (one child per source,
+in a fresh SimPy environment and returns a `PipelineResult`. Every random stream
+is derived from ``seed`` with `numpy.random.SeedSequence` (one child per source,
 one for the back end, one for the retry jitter), so the same seed gives identical
 results and no global random state is touched.
 
@@ -57,7 +57,7 @@ class Pipeline:
         config: the pipeline configuration.
 
     Raises:
-        TypeError: if ``config`` is not a :class:`PipelineConfig`.
+        TypeError: if ``config`` is not a `PipelineConfig`.
     """
 
     def __init__(self, config: PipelineConfig) -> None:
@@ -74,7 +74,7 @@ class Pipeline:
                 for fresh entropy).
 
         Returns:
-            The run's :class:`PipelineResult`.
+            The run's `PipelineResult`.
 
         Raises:
             ValueError: if ``until`` is not a finite positive number.

@@ -1,7 +1,7 @@
 """Request sources of the simulator: Poisson, on/off (MMPP-2) and replayed timestamps.
 
 Each source is a SimPy process that calls ``deliver(items)`` at every arrival. Random
-numbers come from the :class:`numpy.random.Generator` handed to it, drawn in blocks for
+numbers come from the `numpy.random.Generator` handed to it, drawn in blocks for
 speed; no global random state is used.
 
 See the chapter *Throughput theory* (1.3).

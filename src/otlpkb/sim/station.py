@@ -1,6 +1,6 @@
 """A single M/M/c station on SimPy, for checking the simulator against queueing theory.
 
-:func:`simulate_mmc` runs Poisson arrivals into ``servers`` exponential servers with one
+`simulate_mmc` runs Poisson arrivals into ``servers`` exponential servers with one
 FIFO queue and measures what the closed forms of the chapter *Queueing models* (1.1)
 predict: the mean wait in queue, the time-average queue length, the utilization and
 the probability of waiting. The pipeline's sending queue with ``num_consumers``

@@ -4,14 +4,14 @@ Spans carry wall-clock timestamps taken on different machines, and those clocks 
 Causality does not: a server cannot start handling a request before the client sent it.
 This module has the two halves of that story:
 
-* logical time: :class:`LamportClock` (Lamport 1978) and :class:`VectorClock` /
-  :class:`VectorTimestamp` (Fidge 1988, Mattern 1988), and, for a message-passing execution
-  given as per-process event lists, :func:`lamport_timestamps`, :func:`vector_timestamps` and
-  the happens-before relation by graph reachability, :func:`happens_before_pairs`;
-* spans: the causal partial order of the spans of a trace (:func:`causal_order`, edges from
+* logical time: `LamportClock` (Lamport 1978) and `VectorClock` /
+  `VectorTimestamp` (Fidge 1988, Mattern 1988), and, for a message-passing execution
+  given as per-process event lists, `lamport_timestamps`, `vector_timestamps` and
+  the happens-before relation by graph reachability, `happens_before_pairs`;
+* spans: the causal partial order of the spans of a trace (`causal_order`, edges from
   parent/child, links and producer → consumer messages), clock-skew detection
-  (:func:`detect_clock_skew`) and the adjustment that restores containment with the
-  smallest shift (:func:`adjust_clock_skew`), in the manner of Jaeger's clock-skew adjuster.
+  (`detect_clock_skew`) and the adjustment that restores containment with the
+  smallest shift (`adjust_clock_skew`), in the manner of Jaeger's clock-skew adjuster.
 
 See the chapter *Causality and partial order* (3.3).
 
@@ -396,7 +396,7 @@ def _timestamps(execution: Execution, make_clock: Callable[[str], _Clock[T_co]])
 def lamport_timestamps(execution: Execution) -> dict[str, int]:
     """Lamport timestamps of every event of a message-passing execution.
 
-    Each process runs a :class:`LamportClock`; events are replayed in an order where
+    Each process runs a `LamportClock`; events are replayed in an order where
     every send comes before its receives.
 
     Raises:
@@ -492,7 +492,7 @@ class CausalOrder:
     transitive closure of these edges is a strict partial order: two spans with no path
     between them are *concurrent*, whatever their timestamps say.
 
-    Use :func:`causal_order` to build one.
+    Use `causal_order` to build one.
     """
 
     def __init__(self, nodes: Sequence[SpanKey], edges: Sequence[CausalEdge]) -> None:
@@ -760,7 +760,7 @@ def detect_clock_skew(
 
 @dataclass(frozen=True)
 class SkewAdjustment:
-    """The result of :func:`adjust_clock_skew`.
+    """The result of `adjust_clock_skew`.
 
     Attributes:
         spans: adjusted copies, in input order (unchanged spans are the input objects).
@@ -829,7 +829,7 @@ def adjust_clock_skew(
     A child on the same clock as its parent inherits the parent's shift, since one clock
     has one error. A child on another clock gets its own shift, computed against the
     parent's *adjusted* times: zero if it already fits the window of
-    :func:`detect_clock_skew`, else
+    `detect_clock_skew`, else
 
     * ``"contain"``: the shift of smallest absolute value that makes it fit;
     * ``"center"``: the shift that centres it in the parent, Jaeger's rule (network
@@ -837,13 +837,13 @@ def adjust_clock_skew(
       is only moved so as not to start before it.
 
     Shifts move start, end and event times together; durations never change. The input is
-    not modified: adjusted spans are copies made with :func:`dataclasses.replace`.
+    not modified: adjusted spans are copies made with `dataclasses.replace`.
 
     Args:
         spans: span records (dataclass instances, such as ``otlpkb.otlp.Span``).
         mode: ``"contain"`` (default) or ``"center"``.
         min_latency_ns: one-way latency to keep on each side of an RPC (see
-            :func:`detect_clock_skew`).
+            `detect_clock_skew`).
         clock: maps a span to its clock domain; default ``service_name``.
 
     Returns:

@@ -5,14 +5,14 @@ The *service call graph* built from many traces is not a tree: service A calls B
 calls A back, a retry loops between two proxies, a misconfigured propagator makes a
 service its own ancestor. This module finds those loops:
 
-* :func:`service_call_graph` aggregates parent → child span pairs into edges between
+* `service_call_graph` aggregates parent → child span pairs into edges between
   services, weighted by calls and errors;
-* :func:`strongly_connected_components` is Tarjan's algorithm (1972), iterative, over
+* `strongly_connected_components` is Tarjan's algorithm (1972), iterative, over
   integer-indexed CSR adjacency arrays, so a path of a million nodes needs no recursion;
-  :func:`scc_labels` is the same algorithm on arrays you already hold;
-* :func:`elementary_cycles` is Johnson's algorithm (1975), iterative, with a bound on the
+  `scc_labels` is the same algorithm on arrays you already hold;
+* `elementary_cycles` is Johnson's algorithm (1975), iterative, with a bound on the
   number of cycles returned (a complete digraph on *n* nodes has more than *(n-1)!* of them);
-* :func:`parent_cycles` finds parent-pointer loops inside a trace (span A's parent is B and
+* `parent_cycles` finds parent-pointer loops inside a trace (span A's parent is B and
   B's parent is A), which make any recursive trace walker spin forever.
 
 See the chapter *Cycle detection* (3.2).
@@ -291,7 +291,7 @@ def strongly_connected_components(
 
 
 def _sccs_of(nodes: Sequence[int], succ: dict[int, list[int]]) -> list[list[int]]:
-    """SCCs of the subgraph induced by ``nodes`` (local CSR + :func:`scc_labels`)."""
+    """SCCs of the subgraph induced by ``nodes`` (local CSR + `scc_labels`)."""
     local = {v: i for i, v in enumerate(nodes)}
     src: list[int] = []
     dst: list[int] = []

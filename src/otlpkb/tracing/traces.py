@@ -1,13 +1,13 @@
 """Trace assembly, self time, the critical path and latency summaries over span tables.
 
 A trace is the set of spans sharing a trace id; parent ids make it a tree (a forest when
-spans are missing). :func:`assemble_traces` groups a :class:`~otlpkb.otlp.SpanTable` into
-:class:`Trace` objects and reports what real data gets wrong: several roots, orphans whose
+spans are missing). `assemble_traces` groups a `SpanTable` into
+`Trace` objects and reports what real data gets wrong: several roots, orphans whose
 parent never arrived, repeated span ids (OTLP retries deliver duplicates by design) and
-spans caught in parent-pointer cycles. :func:`self_times` subtracts from each span the union
-of its children's intervals; :func:`critical_path` walks back from the end of the root,
+spans caught in parent-pointer cycles. `self_times` subtracts from each span the union
+of its children's intervals; `critical_path` walks back from the end of the root,
 always descending into the last-finishing child that ends before the current point;
-:func:`latency_summary` aggregates durations and self time per service or operation.
+`latency_summary` aggregates durations and self time per service or operation.
 
 See the chapter *Distributed tracing* (3.1).
 
@@ -168,16 +168,16 @@ def _assemble_one(trace_id: str, spans: list[Span]) -> Trace:
 
 
 def assemble_traces(spans: SpanTable | Iterable[Span]) -> dict[str, Trace]:
-    """Group spans by trace id and link each group into a :class:`Trace`.
+    """Group spans by trace id and link each group into a `Trace`.
 
     Args:
-        spans: a span table or any iterable of :class:`~otlpkb.otlp.Span`.
+        spans: a span table or any iterable of `Span`.
 
     Returns:
         trace id -> trace, in order of first appearance.
 
     Raises:
-        TypeError: an item is not a :class:`~otlpkb.otlp.Span`.
+        TypeError: an item is not a `Span`.
     """
     groups: dict[str, list[Span]] = {}
     for index, span in enumerate(spans):
@@ -356,7 +356,7 @@ def latency_summary(
 ) -> list[LatencySummary]:
     """Per-service or per-operation span latency: count, errors, mean, p50/p95/p99, max, self.
 
-    Self time is computed per trace (:func:`self_times`); ``self_ms`` is the group's total.
+    Self time is computed per trace (`self_times`); ``self_ms`` is the group's total.
     Operations are keyed ``"service: name"``. Rows are sorted by total self time, largest
     first.
 
