@@ -1,10 +1,10 @@
 """Consistency models: linearizability, sequential consistency and session guarantees.
 
-Record what clients saw as a :class:`History` of :class:`Operation` (or read a Jepsen log
-with :func:`parse_jepsen_log`), then ask whether a register, a CAS register or a
-key-value store could have produced it: :func:`check_linearizability` (Wing–Gong search
-with Lowe's memoisation, per key for ``model="kv"``), :func:`check_sequential_consistency`
-and :func:`check_session_guarantees` (read-your-writes, monotonic reads, monotonic
+Record what clients saw as a `History` of `Operation` (or read a Jepsen log
+with `parse_jepsen_log`), then ask whether a register, a CAS register or a
+key-value store could have produced it: `check_linearizability` (Wing–Gong search
+with Lowe's memoisation, per key for ``model="kv"``), `check_sequential_consistency`
+and `check_session_guarantees` (read-your-writes, monotonic reads, monotonic
 writes, writes-follow-reads).
 
 See the chapter *Consistency models* (3.4).

@@ -136,7 +136,7 @@ class History(Sequence[Operation]):
     waiting for it (a pending operation, whose response never arrived).
 
     Raises:
-        TypeError: an element is not an :class:`Operation`.
+        TypeError: an element is not an `Operation`.
         ValueError: two operations of one process overlap in time.
     """
 

@@ -1,4 +1,4 @@
-"""Read Jepsen's register histories (the etcd logs) into a :class:`History`.
+"""Read Jepsen's register histories (the etcd logs) into a `History`.
 
 Each line of a Jepsen log is one event::
 
@@ -81,7 +81,7 @@ def parse_jepsen_log(
     *,
     failed_cas: Literal["drop", "observe"] = "drop",
 ) -> History:
-    """Parse a Jepsen register log (a path, or the log's text) into a :class:`History`.
+    """Parse a Jepsen register log (a path, or the log's text) into a `History`.
 
     Args:
         source: a path (``str`` or ``PathLike``) to the log, or the log's text (a string

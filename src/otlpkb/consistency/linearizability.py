@@ -65,7 +65,7 @@ class SearchLimitError(RuntimeError):
 
 @dataclass(frozen=True)
 class LinearizabilityResult:
-    """The verdict of :func:`check_linearizability`, with a witness.
+    """The verdict of `check_linearizability`, with a witness.
 
     Attributes:
         linearizable: the verdict.
@@ -304,8 +304,8 @@ def check_linearizability(
     """Decide whether ``history`` is linearizable with respect to ``model``.
 
     Args:
-        history: the operations (see :class:`~otlpkb.consistency.history.History`).
-        model: ``"register"``, ``"cas-register"``, ``"kv"`` or a :class:`Model`. A per-key
+        history: the operations (see `History`).
+        model: ``"register"``, ``"cas-register"``, ``"kv"`` or a `Model`. A per-key
             model is checked key by key (P-compositionality).
         memoize: cache (linearized set, state) configurations (Lowe 2017). ``False`` gives
             the plain Wing–Gong search, exponential: for comparisons only.
@@ -313,10 +313,10 @@ def check_linearizability(
             which one is overwritten (by a kind in ``model.overwrites``) before anything
             observed it, which equal leaving it out, and linearize pending operations with
             identical effects in invocation order. ``False``: for comparisons only.
-        max_states: stop with :class:`SearchLimitError` after this many configurations.
+        max_states: stop with `SearchLimitError` after this many configurations.
 
     Returns:
-        A :class:`LinearizabilityResult` with a linearization or a witness.
+        A `LinearizabilityResult` with a linearization or a witness.
 
     Raises:
         TypeError: ``history`` is not a History.

@@ -113,7 +113,7 @@ MODELS: Mapping[str, Model] = MappingProxyType(
 
 
 def get_model(model: str | Model) -> Model:
-    """The :class:`Model` named ``model`` (``register``, ``cas-register``, ``kv``), or ``model``.
+    """The `Model` named ``model`` (``register``, ``cas-register``, ``kv``), or ``model``.
 
     Raises:
         ValueError: unknown model name.

@@ -71,7 +71,7 @@ GUARANTEES: tuple[str, ...] = (
 
 @dataclass(frozen=True)
 class SequentialConsistencyResult:
-    """The verdict of :func:`check_sequential_consistency`.
+    """The verdict of `check_sequential_consistency`.
 
     Attributes:
         consistent: whether a legal total order respecting program order exists.
@@ -98,7 +98,7 @@ def check_sequential_consistency(
 
     Args:
         history: the operations; each process's program order is the order of its calls.
-        model: ``"register"``, ``"cas-register"``, ``"kv"`` or a :class:`Model` (a per-key
+        model: ``"register"``, ``"cas-register"``, ``"kv"`` or a `Model` (a per-key
             model is searched as one map: sequential consistency is not local).
         max_configurations: refuse histories whose number of position vectors,
             prod(operations per process + 1), exceeds this.
@@ -202,7 +202,7 @@ class SessionViolation:
     """One reason a session guarantee fails.
 
     Attributes:
-        guarantee: the guarantee's name (see :data:`GUARANTEES`).
+        guarantee: the guarantee's name (see `GUARANTEES`).
         operations: the operation ids involved: the writes on a cycle of the required
             arbitration order and the operations whose constraints close it.
         reason: a sentence.
@@ -215,7 +215,7 @@ class SessionViolation:
 
 @dataclass(frozen=True)
 class SessionReport:
-    """The verdicts of :func:`check_session_guarantees`.
+    """The verdicts of `check_session_guarantees`.
 
     Attributes:
         holds: per guarantee checked, whether some arbitration order satisfies it.
@@ -270,7 +270,7 @@ def check_session_guarantees(
     Args:
         history: the operations; each process is a session, in the order of its calls.
             Written values must be distinct per key and differ from ``initial``.
-        guarantees: names from :data:`GUARANTEES`.
+        guarantees: names from `GUARANTEES`.
         initial: every key's initial value.
         arbitration: the store's version order, if known (etcd's revisions, log offsets):
             the ids of the writes (and successful cas) from first to last; it must list
