@@ -16,7 +16,16 @@ import pytest
 from otlpkb import datasets
 from otlpkb.consistency import History, parse_jepsen_log
 
-LOGS = [datasets.path(f"jepsen/etcd_{n:03d}.log") for n in range(12)]
+LOGS = sorted(datasets.path("jepsen/verdicts.txt").parent.glob("etcd_*.log"))
+VERDICT_LINES = datasets.path("jepsen/verdicts.txt").read_text().splitlines()
+
+
+def test_every_shipped_log_has_exactly_one_verdict():
+    """The shipped logs and verdicts.txt list the same histories (porcupine skips 095)."""
+    numbers = [int(line.split()[0]) for line in VERDICT_LINES]
+    assert numbers == sorted(set(numbers))
+    assert len(LOGS) == len(VERDICT_LINES)
+    assert [int(log.stem.removeprefix("etcd_")) for log in LOGS] == numbers
 
 
 def _fields(line: str) -> tuple[int, str, str, str]:

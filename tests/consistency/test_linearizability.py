@@ -2,7 +2,7 @@
 
 External checks:
 
-* the twelve Jepsen etcd histories shipped in ``otlpkb/datasets/jepsen`` must get the
+* every Jepsen etcd history shipped in ``otlpkb/datasets/jepsen`` must get the
   verdicts of ``verdicts.txt``: the test data of the porcupine checker
   (github.com/anishathalye/porcupine, ``porcupine_test.go``), which took them and their
   verdicts from github.com/ahorn/linearizability-checker;
