@@ -82,7 +82,10 @@ def fmt(value: Any, digits: int = 3) -> str:
             return "∞" if value > 0 else "−∞"
         if value == 0:
             return "0"
-        text = f"{value:,.{digits}g}" if abs(value) < 1e6 else f"{value:.{digits}g}"
+        if 10 ** (digits - 1) <= abs(value) < 1e15:  # whole units with separators: 1,320
+            text = f"{value:,.0f}"
+        else:  # otherwise `digits` significant digits (scientific only when tiny or huge)
+            text = f"{value:,.{digits}g}"
         return text.replace("-", "−")
     return str(value)
 
