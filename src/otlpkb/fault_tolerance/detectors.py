@@ -45,6 +45,9 @@ from typing import Literal, Protocol, overload
 import numpy as np
 import numpy.typing as npt
 
+from otlpkb._checks import non_negative as _finite_nonneg
+from otlpkb._checks import positive as _positive
+
 __all__ = [
     "AdaptiveTimeoutDetector",
     "ChenDetector",
@@ -75,26 +78,6 @@ _AKKA_ZERO_Z = -37.42994775023704
 
 
 # ----------------------------------------------------------------------------- validation
-
-
-def _real(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float | np.floating | np.integer):
-        raise TypeError(f"{name} must be a real number, got {value!r}")
-    return float(value)
-
-
-def _finite_nonneg(name: str, value: object) -> float:
-    v = _real(name, value)
-    if not math.isfinite(v) or v < 0:
-        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
-    return v
-
-
-def _positive(name: str, value: object) -> float:
-    v = _real(name, value)
-    if not math.isfinite(v) or v <= 0:
-        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
-    return v
 
 
 def _check_array(name: str, arr: FloatArray, *, strictly_positive: bool) -> None:

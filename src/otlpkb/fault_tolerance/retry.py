@@ -43,6 +43,8 @@ from typing import Literal, TypeVar
 import numpy as np
 import numpy.typing as npt
 
+from otlpkb._checks import positive as _positive
+
 __all__ = [
     "GRPC_STATUS_CODES",
     "RETRYABLE_GRPC_CODES",
@@ -395,14 +397,6 @@ def _rfc850_year(yy: int, now_ts: float) -> int:
         if year > this_year + 50:
             year -= 100
     return year
-
-
-def _positive(name: str, value: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise TypeError(f"{name} must be a number, got {value!r}")
-    if not (value > 0 and math.isfinite(value)):
-        raise ValueError(f"{name} must be positive and finite, got {value!r}")
-    return float(value)
 
 
 # --8<-- [start:backoff]

@@ -36,6 +36,9 @@ from typing import Any, overload
 import numpy as np
 import numpy.typing as npt
 
+from otlpkb._checks import non_negative as _non_negative
+from otlpkb._checks import positive as _positive
+
 __all__ = [
     "MMcResult",
     "QueueResult",
@@ -53,24 +56,6 @@ FloatArray = npt.NDArray[np.float64]
 
 
 # ----------------------------------------------------------------------------- validation
-
-
-def _positive(name: str, value: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {value!r}")
-    v = float(value)
-    if not math.isfinite(v) or v <= 0:
-        raise ValueError(f"{name} must be a positive finite number, got {value!r}")
-    return v
-
-
-def _non_negative(name: str, value: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {value!r}")
-    v = float(value)
-    if not math.isfinite(v) or v < 0:
-        raise ValueError(f"{name} must be a non-negative finite number, got {value!r}")
-    return v
 
 
 def _servers(value: object) -> int:

@@ -49,6 +49,9 @@ from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
 from opentelemetry.proto.common.v1 import common_pb2
 
+from otlpkb._checks import non_negative as _non_negative
+from otlpkb._checks import positive as _positive
+from otlpkb._checks import real as _real
 from otlpkb.otlp import AttributeValue, Span, SpanEvent, SpanLink
 from otlpkb.performance.throughput import batch_closed_form
 
@@ -79,29 +82,6 @@ _U64 = (1 << 64) - 1
 
 
 # ----------------------------------------------------------------------------- validation
-
-
-def _real(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {value!r}")
-    v = float(value)
-    if not math.isfinite(v):
-        raise ValueError(f"{name} must be finite, got {value!r}")
-    return v
-
-
-def _non_negative(name: str, value: object) -> float:
-    v = _real(name, value)
-    if v < 0:
-        raise ValueError(f"{name} must be >= 0, got {value!r}")
-    return v
-
-
-def _positive(name: str, value: object) -> float:
-    v = _real(name, value)
-    if v <= 0:
-        raise ValueError(f"{name} must be > 0, got {value!r}")
-    return v
 
 
 def _count(name: str, value: object, minimum: int = 0) -> int:

@@ -30,6 +30,9 @@ from typing import Literal, overload
 import numpy as np
 import numpy.typing as npt
 
+from otlpkb._checks import non_negative as _finite_nonneg
+from otlpkb._checks import positive as _positive
+
 __all__ = [
     "BatchStats",
     "UslFit",
@@ -45,22 +48,6 @@ __all__ = [
 
 FloatArray = npt.NDArray[np.float64]
 ArrayLike = float | int | Sequence[float] | npt.NDArray[np.floating] | npt.NDArray[np.integer]
-
-
-def _finite_nonneg(name: str, value: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float | np.floating | np.integer):
-        raise TypeError(f"{name} must be a real number, got {value!r}")
-    v = float(value)
-    if not math.isfinite(v) or v < 0:
-        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
-    return v
-
-
-def _positive(name: str, value: float) -> float:
-    v = _finite_nonneg(name, value)
-    if v == 0:
-        raise ValueError(f"{name} must be positive, got {value!r}")
-    return v
 
 
 def _concurrency(n: ArrayLike) -> FloatArray:
