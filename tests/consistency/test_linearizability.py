@@ -39,6 +39,7 @@ from otlpkb.consistency import (
     linearization_points,
     parse_jepsen_log,
 )
+from strategies import draw_operation_timing
 
 SCALE = int(os.environ.get("OTLPKB_TEST_SCALE", "1"))
 VERDICTS = {
@@ -106,14 +107,7 @@ def histories(draw, max_ops=7, keys=(None,), kinds=("read", "write", "cas"), fai
     for _ in range(draw(st.integers(0, max_ops))):
         if not alive:
             break
-        p = draw(st.sampled_from(alive))
-        call = t[p] + draw(st.integers(1, 3))
-        pending = draw(st.integers(0, 4)) == 0
-        ret = math.inf if pending else call + draw(st.integers(0, 4))
-        if pending:
-            alive.remove(p)
-        else:
-            t[p] = ret
+        p, call, ret, pending = draw_operation_timing(draw, alive, t, pending_one_in=5)
         kind = draw(st.sampled_from(kinds))
         key = draw(st.sampled_from(keys))
         value = draw(st.sampled_from(VALUES if kind == "read" else VALUES[1:]))

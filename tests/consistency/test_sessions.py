@@ -13,7 +13,6 @@ consistent => every session guarantee.
 from __future__ import annotations
 
 import itertools
-import math
 import os
 from collections.abc import Hashable
 
@@ -30,6 +29,7 @@ from otlpkb.consistency import (
     check_session_guarantees,
     get_model,
 )
+from strategies import draw_operation_timing
 
 SCALE = int(os.environ.get("OTLPKB_TEST_SCALE", "1"))
 
@@ -153,14 +153,7 @@ def histories(draw, max_ops=7, keys=(None,), distinct=False):
     for n in range(draw(st.integers(0, max_ops))):
         if not alive:
             break
-        p = draw(st.sampled_from(alive))
-        call = t[p] + draw(st.integers(1, 3))
-        pending = draw(st.integers(0, 9)) == 0
-        ret = math.inf if pending else call + draw(st.integers(0, 4))
-        if pending:
-            alive.remove(p)
-        else:
-            t[p] = ret
+        p, call, ret, pending = draw_operation_timing(draw, alive, t, pending_one_in=10)
         key = draw(st.sampled_from(keys))
         kind = draw(st.sampled_from(("read", "write", "cas")))
         new = n + 1 if distinct else draw(st.integers(1, 2))
