@@ -11,12 +11,13 @@ PORT   ?= 8000
 JOBS   ?= 2
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: help venv serve docs test bench check clean
+.PHONY: help venv serve docs test explore bench check clean
 
 help:
 	@echo "make serve  build the site (every chapter executed) and serve it on http://$(HOST):$(PORT)"
 	@echo "make docs   strict build of the site into site/"
 	@echo "make test   every test: unit, property, doctests, docs, examples, browser"
+	@echo "make explore  property and fuzz tests, randomized and 10x longer (not in CI)"
 	@echo "make bench  benchmarks against the peers, reported as ratios"
 	@echo "make check  ruff and mypy over src/"
 	@echo "make clean  remove build and test artefacts"
@@ -30,15 +31,21 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 serve: $(STAMP)
+	$(BIN)/python -m otlpkb._site.generate
 	$(BIN)/mkdocs serve --strict --dev-addr $(HOST):$(PORT)
 
 docs: $(STAMP)
 	rm -rf site
+	$(BIN)/python -m otlpkb._site.generate
 	$(BIN)/mkdocs build --strict --site-dir site
 	@test -f site/index.html || { echo "error: the build produced no site/index.html"; exit 1; }
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup
+
+explore: $(STAMP)
+	HYPOTHESIS_PROFILE=dev OTLPKB_TEST_SCALE=$${OTLPKB_TEST_SCALE:-10} \
+		$(BIN)/python -m pytest -n $(JOBS) -m "not site" tests
 
 bench: $(STAMP)
 	@set -e; for script in scripts/bench/bench_*.py; do \

@@ -1,12 +1,34 @@
-"""Shared fixtures: one strict build of the site per test session."""
+"""Shared fixtures (one strict build of the site per session) and the hypothesis profiles.
+
+Profiles (`HYPOTHESIS_PROFILE`):
+
+- `ci` (the default, and what `.ci/run` selects): derandomized, no example database, no
+  deadline. Every run draws the same examples, so a failure always reproduces and nothing
+  fails by chance; the examples each test asks for (`max_examples`) are the coverage.
+- `dev`: randomized with a local example database, for exploring; `make explore` runs it with
+  `OTLPKB_TEST_SCALE=10`, which multiplies the example counts of the property tests.
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from kbtest import ARTIFACTS, build_site
+
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    database=None,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile("dev", derandomize=False, deadline=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture(scope="session")

@@ -11,9 +11,16 @@ ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
 
 
-def build_site(dest: Path) -> subprocess.CompletedProcess[str]:
-    """Run a strict MkDocs build into ``dest`` (never with -q: it would hide the warnings)."""
-    env = {**os.environ, "MPLBACKEND": "Agg", "NO_MKDOCS_2_WARNING": "1"}
+def build_site(dest: Path, **env_extra: str) -> subprocess.CompletedProcess[str]:
+    """Run a strict MkDocs build into ``dest`` (never with -q: it would hide the warnings).
+
+    Only the downloads are generated first: the checked-in generated files are the
+    subject of their own test, which must see them as committed.
+    """
+    from otlpkb._site import generate
+
+    generate.write(tracked=False)
+    env = {**os.environ, "MPLBACKEND": "Agg", "NO_MKDOCS_2_WARNING": "1", **env_extra}
     return subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(dest)],
         cwd=ROOT,
@@ -22,3 +29,6 @@ def build_site(dest: Path) -> subprocess.CompletedProcess[str]:
         text=True,
         check=False,
     )
+
+#: how much longer crash, fuzz and property runs go (OTLPKB_TEST_SCALE; `make explore` uses 10)
+SCALE = int(os.environ.get("OTLPKB_TEST_SCALE", "1"))

@@ -19,8 +19,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-import kbsite
 from kbtest import ARTIFACTS
+from otlpkb._site import catalogue
 
 pytestmark = [pytest.mark.site, pytest.mark.browser, pytest.mark.xdist_group("site")]
 
@@ -123,7 +123,7 @@ def visit(browser, server: str) -> Iterator[Visit]:
     v.close()
 
 
-CHAPTER_PAGES = kbsite.chapter_pages()
+CHAPTER_PAGES = catalogue.chapter_pages()
 
 
 def test_landing_page_loads_cleanly_and_shows_the_map(visit: Visit) -> None:

@@ -7,11 +7,11 @@ import re
 
 import pytest
 
-import kbsite
 from kbtest import ROOT
+from otlpkb._site import catalogue
 from otlpkb.chapters import CHAPTERS, chapter
 
-PAGES = kbsite.chapter_pages()
+PAGES = catalogue.chapter_pages()
 EXEC = re.compile(r'^\s*```python exec="on"', re.M)
 
 
@@ -22,7 +22,7 @@ def test_at_least_one_chapter_is_written() -> None:
 def test_pages_live_only_where_the_catalogue_puts_them() -> None:
     declared = {c.page for c in CHAPTERS}
     for page in (ROOT / "docs").rglob("*.md"):
-        meta, _ = kbsite.split_front_matter(page.read_text(encoding="utf-8"))
+        meta, _ = catalogue.split_front_matter(page.read_text(encoding="utf-8"))
         if "chapter" in meta:
             rel = page.relative_to(ROOT / "docs").as_posix()
             assert rel in declared, f"{rel} declares chapter {meta['chapter']} off the catalogue"
@@ -39,7 +39,7 @@ def test_written_status_agrees_between_site_and_package(c) -> None:
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.chapter.id)
 class TestChapterPage:
     def test_front_matter_is_complete_and_matches_the_catalogue(self, page) -> None:
-        missing = [k for k in kbsite.REQUIRED_KEYS if not page.meta.get(k)]
+        missing = [k for k in catalogue.REQUIRED_KEYS if not page.meta.get(k)]
         assert not missing, f"{page.path}: front matter lacks {missing}"
         c = page.chapter
         assert str(page.meta["chapter"]) == c.id

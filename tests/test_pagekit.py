@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from pagekit import figure, fmt, new_figure, table
+from otlpkb._site.pagekit import figure, fmt, new_figure, table
 
 
 def draw(name: str) -> str:

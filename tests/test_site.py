@@ -13,8 +13,8 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-import kbsite
 from kbtest import build_site
+from otlpkb._site import catalogue
 from otlpkb.chapters import CHAPTERS
 
 pytestmark = [pytest.mark.site, pytest.mark.xdist_group("site")]
@@ -72,7 +72,7 @@ def test_every_written_chapter_is_linked_from_the_map_and_planned_ones_are_not(
     built_site: Path,
 ) -> None:
     links = set(parse(built_site / "index.html").links)
-    written = {p.chapter.id for p in kbsite.chapter_pages()}
+    written = {p.chapter.id for p in catalogue.chapter_pages()}
     for c in CHAPTERS:
         url = c.page.removesuffix(".md") + "/"
         assert (url in links) == (c.id in written), c.id
@@ -84,7 +84,7 @@ def test_every_public_name_of_the_declared_modules_is_in_the_api_inventory(
 ) -> None:
     names = inventory_names(built_site)
     missing = []
-    for page in kbsite.chapter_pages():
+    for page in catalogue.chapter_pages():
         for module_name in page.modules:
             module = importlib.import_module(module_name)
             missing += [
@@ -94,7 +94,7 @@ def test_every_public_name_of_the_declared_modules_is_in_the_api_inventory(
 
 
 def test_every_public_subpackage_has_a_reference_page(built_site: Path) -> None:
-    for name, page in kbsite.reference_pages():
+    for name, page in catalogue.reference_pages():
         assert (built_site / page.removesuffix(".md") / "index.html").is_file(), name
 
 
@@ -136,7 +136,7 @@ def test_nothing_is_loaded_from_another_host(built_site: Path) -> None:
 
 
 def test_math_and_figures_are_in_every_chapter(built_site: Path) -> None:
-    for page in kbsite.chapter_pages():
+    for page in catalogue.chapter_pages():
         html = (built_site / page.chapter.page.removesuffix(".md") / "index.html").read_text()
         assert 'class="arithmatex"' in html, f"{page.chapter.id}: no math"
         assert re.search(r'<figure class="kb-figure"[^>]*>\s*<svg', html), (
@@ -147,7 +147,7 @@ def test_math_and_figures_are_in_every_chapter(built_site: Path) -> None:
 
 
 def test_each_chapter_offers_its_example_as_a_notebook(built_site: Path) -> None:
-    for page in kbsite.chapter_pages():
+    for page in catalogue.chapter_pages():
         notebook = built_site / "downloads" / f"{page.chapter.slug}.ipynb"
         data = json.loads(notebook.read_text(encoding="utf-8"))
         assert data["nbformat"] == 4

@@ -19,13 +19,13 @@ External checks:
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Hashable
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kbtest import SCALE
 from otlpkb import datasets
 from otlpkb.consistency import (
     CAS_REGISTER,
@@ -41,7 +41,6 @@ from otlpkb.consistency import (
 )
 from strategies import draw_operation_timing
 
-SCALE = int(os.environ.get("OTLPKB_TEST_SCALE", "1"))
 VERDICTS = {
     int(num): text == "true"
     for num, text in (

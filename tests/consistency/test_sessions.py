@@ -13,13 +13,13 @@ consistent => every session guarantee.
 from __future__ import annotations
 
 import itertools
-import os
 from collections.abc import Hashable
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kbtest import SCALE
 from otlpkb.consistency import (
     GUARANTEES,
     History,
@@ -30,8 +30,6 @@ from otlpkb.consistency import (
     get_model,
 )
 from strategies import draw_operation_timing
-
-SCALE = int(os.environ.get("OTLPKB_TEST_SCALE", "1"))
 
 
 # ----------------------------------------------------------------------- oracles

@@ -15,7 +15,6 @@ External checks:
 from __future__ import annotations
 
 import email.utils
-import os
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -24,6 +23,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kbtest import SCALE
 from otlpkb.fault_tolerance.retry import (
     GRPC_STATUS_CODES,
     Bulkhead,
@@ -43,8 +43,6 @@ from otlpkb.fault_tolerance.retry import (
     parse_retry_after,
     simulate_outage,
 )
-
-SCALE = int(os.environ.get("OTLPKB_TEST_SCALE", "1"))
 
 # --- OTLP specification tables (opentelemetry-proto docs/specification.md) ---------------
 # "gRPC Code | Retryable?" — transcribed verbatim; RESOURCE_EXHAUSTED: "Only if the server

@@ -17,7 +17,6 @@ the seeds are fixed, so a run is reproducible). Sizes scale with OTLPKB_TEST_SCA
 from __future__ import annotations
 
 import math
-import os
 
 import numpy as np
 import pytest
@@ -25,6 +24,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import hypergeom
 
+from kbtest import SCALE
 from otlpkb.fault_tolerance.swim import (
     SwimSimulation,
     expected_first_detection_periods,
@@ -33,7 +33,6 @@ from otlpkb.fault_tolerance.swim import (
     first_detection_periods,
 )
 
-SCALE = int(os.environ.get("OTLPKB_TEST_SCALE", "1"))
 Z = 4.0
 
 

@@ -15,7 +15,6 @@ import contextlib
 import gzip
 import io
 import json
-import os
 import random
 import tracemalloc
 
@@ -27,6 +26,7 @@ from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
 from opentelemetry.proto.common.v1 import common_pb2
 from opentelemetry.proto.trace.v1 import trace_pb2
 
+from kbtest import SCALE
 from otlpkb import datasets
 from otlpkb.otlp import (
     OTLPDecodeError,
@@ -35,9 +35,6 @@ from otlpkb.otlp import (
     iter_trace_batches,
     read_traces,
 )
-
-SCALE = int(os.environ.get("OTLPKB_TEST_SCALE", "1"))
-
 
 # ------------------------------------------------------------------ independent encoders
 

@@ -17,7 +17,6 @@ import contextlib
 import gzip
 import io
 import json
-import os
 import random
 import tracemalloc
 
@@ -25,12 +24,12 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from kbtest import SCALE
 from otlpkb import datasets
 from otlpkb.otlp import OTLPDecodeError, SpanTable, iter_trace_batches, read_traces
 from otlpkb.otlp import reader as reader_module
 from otlpkb.otlp.json_reader import FieldError, decode_json_document, new_columns
 
-SCALE = int(os.environ.get("OTLPKB_TEST_SCALE", "1"))
 SHIPPED = [
     "otlp/proto-examples/trace.json",
     "otlp/jaeger/example_trace.json",

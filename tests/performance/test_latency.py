@@ -16,7 +16,6 @@ External checks:
 from __future__ import annotations
 
 import math
-import os
 
 import numpy as np
 import pytest
@@ -24,6 +23,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
+from kbtest import SCALE
 from otlpkb.performance.latency import (
     BudgetReport,
     LogHistogram,
@@ -38,7 +38,6 @@ from otlpkb.performance.latency import (
     split_budget,
 )
 
-SCALE = int(os.environ.get("OTLPKB_TEST_SCALE", "1"))
 QS = np.array([0.0, 0.001, 0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 0.999, 0.9999, 1.0])
 # The bucket index is computed in floating point: a value within a few ulps of a bucket
 # boundary may land in the neighbour, overshooting alpha by that much. Allow 1e-9.

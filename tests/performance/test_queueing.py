@@ -16,7 +16,6 @@ External checks, each named where it is used:
 from __future__ import annotations
 
 import math
-import os
 
 import ciw
 import mpmath
@@ -27,6 +26,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
+from kbtest import SCALE
 from otlpkb.performance.queueing import (
     MMcResult,
     QueueResult,
@@ -39,9 +39,6 @@ from otlpkb.performance.queueing import (
     servers_for_service_level,
     simulate_fifo,
 )
-
-SCALE = int(os.environ.get("OTLPKB_TEST_SCALE", "1"))
-
 
 # ----------------------------------------------------------------------------- mpmath oracle
 

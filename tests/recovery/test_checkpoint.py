@@ -19,6 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kbtest import SCALE
 from otlpkb.recovery import CorruptCheckpointError
 from otlpkb.recovery import checkpoint as ckmod
 from otlpkb.recovery.checkpoint import (
@@ -28,7 +29,6 @@ from otlpkb.recovery.checkpoint import (
     write_checkpoint,
 )
 
-SCALE = int(os.environ.get("OTLPKB_TEST_SCALE", "1"))
 WRITER = Path(__file__).with_name("crash_writer.py")
 _spec = importlib.util.spec_from_file_location("crash_writer_ck", WRITER)
 assert _spec is not None and _spec.loader is not None

@@ -10,7 +10,6 @@ log, and across real SIGKILLs of a writer process.
 from __future__ import annotations
 
 import importlib.util
-import os
 import random
 from pathlib import Path
 
@@ -18,9 +17,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kbtest import SCALE
 from otlpkb.recovery.saga import Saga, SagaLog, SagaStep
 
-SCALE = int(os.environ.get("OTLPKB_TEST_SCALE", "1"))
 WRITER = Path(__file__).with_name("crash_writer.py")
 _spec = importlib.util.spec_from_file_location("crash_writer_saga", WRITER)
 assert _spec is not None and _spec.loader is not None

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import functools
 import importlib.util
-import os
 import random
 import signal
 import subprocess
@@ -29,9 +28,9 @@ from pathlib import Path
 
 import pytest
 
+from kbtest import SCALE
 from otlpkb.recovery.wal import WriteAheadLog
 
-SCALE = int(os.environ.get("OTLPKB_TEST_SCALE", "1"))
 WRITER = Path(__file__).with_name("crash_writer.py")
 _spec = importlib.util.spec_from_file_location("crash_writer", WRITER)
 assert _spec is not None and _spec.loader is not None

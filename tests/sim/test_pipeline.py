@@ -7,7 +7,6 @@ cenkalti/backoff: nominal 5, 7.5, 11.25, 16.875, 25.3, 30, ... s, stop at 300 s)
 """
 
 import math
-import os
 
 import numpy as np
 import pytest
@@ -15,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
+from kbtest import SCALE
 from otlpkb.performance.throughput import batch_closed_form
 from otlpkb.sim import (
     METRIC_NAMES,
@@ -33,8 +33,6 @@ from otlpkb.sim import (
     Slowdown,
     Throttle,
 )
-
-SCALE = int(os.environ.get("OTLPKB_TEST_SCALE", "1"))
 
 
 def erlang_c_wq(lam, mu, c):

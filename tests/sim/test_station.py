@@ -8,16 +8,14 @@ of the replication means. A second check runs ciw (a peer simulator) on the same
 """
 
 import math
-import os
 
 import ciw
 import numpy as np
 import pytest
 from scipy import stats
 
+from kbtest import SCALE
 from otlpkb.sim import simulate_mmc
-
-SCALE = int(os.environ.get("OTLPKB_TEST_SCALE", "1"))
 
 
 def erlang_c(lam, mu, c):

@@ -20,7 +20,6 @@ External checks:
 from __future__ import annotations
 
 import dataclasses
-import os
 from dataclasses import dataclass, field
 
 import networkx as nx
@@ -28,6 +27,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kbtest import SCALE
 from otlpkb import datasets
 from otlpkb.otlp import Span, SpanEvent, read_traces
 from otlpkb.tracing.causality import (
@@ -46,8 +46,6 @@ from otlpkb.tracing.causality import (
     lamport_timestamps,
     vector_timestamps,
 )
-
-SCALE = int(os.environ.get("OTLPKB_TEST_SCALE", "1"))
 
 # --- the textbook example ---------------------------------------------------------------
 

@@ -8,7 +8,6 @@ family), comparing SCCs as sets of sets and cycles as sets of canonical rotation
 
 from __future__ import annotations
 
-import os
 import sys
 from dataclasses import dataclass
 from math import comb, factorial
@@ -19,6 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kbtest import SCALE
 from otlpkb import datasets, otlp
 from otlpkb.tracing.cycles import (
     CallGraph,
@@ -29,8 +29,6 @@ from otlpkb.tracing.cycles import (
     service_call_graph,
     strongly_connected_components,
 )
-
-SCALE = int(os.environ.get("OTLPKB_TEST_SCALE", "1"))
 
 
 @dataclass(frozen=True)

@@ -12,13 +12,13 @@ External checks:
 from __future__ import annotations
 
 import itertools
-import os
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kbtest import SCALE
 from otlpkb import datasets
 from otlpkb.otlp import Span, SpanTable, read_traces
 from otlpkb.tracing.traces import (
@@ -30,7 +30,6 @@ from otlpkb.tracing.traces import (
     self_times,
 )
 
-SCALE = int(os.environ.get("OTLPKB_TEST_SCALE", "1"))
 TID = "4bf92f3577b34da6a3ce929d0e0e4736"
 
 

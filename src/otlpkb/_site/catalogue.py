@@ -1,6 +1,6 @@
-"""What the site build and the project tests share: chapter pages, navigation, reference pages.
+"""The chapter pages, the navigation, the API reference pages and the landing map.
 
-The chapter catalogue (:mod:`otlpkb.chapters`) says which 39 chapters exist; a chapter is on
+The chapter catalogue (`otlpkb.chapters`) says which 39 chapters exist; a chapter is on
 the site when its page exists, and the page's YAML front matter declares what pairs with it.
 """
 
@@ -17,7 +17,8 @@ import yaml
 
 from otlpkb.chapters import CHAPTERS, PARTS, SECTIONS, Chapter
 
-ROOT = Path(__file__).resolve().parent.parent
+#: the repository (the package is installed in editable mode wherever the site is built)
+ROOT = Path(__file__).resolve().parents[3]
 DOCS = ROOT / "docs"
 REQUIRED_KEYS = ("chapter", "title", "seed_title", "modules", "example", "tests")
 
