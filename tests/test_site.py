@@ -93,6 +93,79 @@ def test_every_public_name_of_the_declared_modules_is_in_the_api_inventory(
     assert not missing, f"not in the API reference: {missing}"
 
 
+class _SignatureText(HTMLParser):
+    """The text a reader sees in signatures (`div.doc-signature`) and "Bases:" lines."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.depth = 0  # >0 inside a signature
+        self.paragraph: list[str] | None = None
+        self.texts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        classes = (dict(attrs).get("class") or "").split()
+        if self.depth or "doc-signature" in classes:
+            self.depth += tag not in VOID_TAGS
+        if tag == "p":
+            self.paragraph = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.depth and tag not in VOID_TAGS:
+            self.depth -= 1
+        if tag == "p" and self.paragraph is not None:
+            text = "".join(self.paragraph)
+            if text.startswith("Bases:"):
+                self.texts.append(text)
+            self.paragraph = None
+
+    def handle_data(self, data: str) -> None:
+        if self.depth:
+            self.texts.append(data)
+        if self.paragraph is not None:
+            self.paragraph.append(data)
+
+
+VOID_TAGS = {"br", "img", "input", "hr", "meta", "link", "wbr"}
+PRIVATE = re.compile(r"(?<![\w.])_[A-Za-z]\w*")
+
+
+def private_names_shown(html: str) -> set[str]:
+    """Private names (`_x`, not dunders) in the signatures and base classes of a page."""
+    parser = _SignatureText()
+    parser.feed(html)
+    return set(PRIVATE.findall("".join(parser.texts)))
+
+
+# Reference pages of modules that still show private names; strict, so the list only shrinks
+# (issue 8: the API reference shows the public API only).
+PRIVATE_NOT_YET_FIXED = {"otlpkb.fault_tolerance", "otlpkb.consistency", "otlpkb.recovery"}
+
+
+@pytest.mark.parametrize(
+    "package",
+    [
+        pytest.param(
+            name,
+            marks=[pytest.mark.xfail(strict=True, reason="shows private names")]
+            if name in PRIVATE_NOT_YET_FIXED
+            else [],
+        )
+        for name, _ in catalogue.reference_pages()
+    ],
+)
+def test_the_api_reference_shows_no_private_names(built_site: Path, package: str) -> None:
+    html = (built_site / "reference" / package / "index.html").read_text(encoding="utf-8")
+    assert private_names_shown(html) == set()
+
+
+def test_private_names_are_found_in_signatures_and_bases() -> None:
+    html = (
+        '<div class="doc-signature"><pre><code>f(x=<span>_positive</span>(1))</code></pre></div>'
+        "<p>Bases: <code><span>_Clocked</span></code></p><p>a <code>_total</code> suffix</p>"
+    )
+    assert private_names_shown(html) == {"_positive", "_Clocked"}
+
+
 def test_every_public_subpackage_has_a_reference_page(built_site: Path) -> None:
     for name, page in catalogue.reference_pages():
         assert (built_site / page.removesuffix(".md") / "index.html").is_file(), name

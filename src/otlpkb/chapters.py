@@ -86,155 +86,185 @@ def _importable(module: str) -> bool:
         return False
 
 
-def _c(id: str, slug: str, title: str, seed: str, *modules: str) -> Chapter:
-    return Chapter(id, slug, title, seed, tuple(modules))
-
-
 P = "otlpkb."
 CHAPTERS: tuple[Chapter, ...] = (
-    _c("1.1", "queueing", "Queueing models", "性能数学模型", P + "performance.queueing"),
-    _c("1.2", "latency", "Latency analysis", "延迟分析模型", P + "performance.latency"),
-    _c(
+    Chapter("1.1", "queueing", "Queueing models", "性能数学模型", (P + "performance.queueing",)),
+    Chapter("1.2", "latency", "Latency analysis", "延迟分析模型", (P + "performance.latency",)),
+    Chapter(
         "1.3",
         "throughput",
         "Throughput theory",
         "吞吐量理论",
-        P + "performance.throughput",
-        P + "sim",
+        (
+            P + "performance.throughput",
+            P + "sim",
+        ),
     ),
-    _c("1.4", "resources", "Resource consumption", "资源消耗模型", P + "performance.resources"),
-    _c(
+    Chapter(
+        "1.4", "resources", "Resource consumption", "资源消耗模型", (P + "performance.resources",)
+    ),
+    Chapter(
         "2.1",
         "mechanisms",
         "Fault-tolerance mechanisms",
         "容错机制基础",
-        P + "fault_tolerance.retry",
+        (P + "fault_tolerance.retry",),
     ),
-    _c(
+    Chapter(
         "2.2",
         "failure_detection",
         "Failure detection",
         "故障检测算法",
-        P + "fault_tolerance.detectors",
-        P + "fault_tolerance.swim",
+        (
+            P + "fault_tolerance.detectors",
+            P + "fault_tolerance.swim",
+        ),
     ),
-    _c(
+    Chapter(
         "2.3",
         "recovery",
         "Recovery strategies",
         "恢复策略模型",
-        P + "recovery.wal",
-        P + "recovery.checkpoint",
-        P + "recovery.saga",
-        P + "recovery.idempotency",
+        (
+            P + "recovery.wal",
+            P + "recovery.checkpoint",
+            P + "recovery.saga",
+            P + "recovery.idempotency",
+        ),
     ),
-    _c(
+    Chapter(
         "2.4",
         "reliability",
         "Reliability analysis",
         "可靠性分析",
-        P + "fault_tolerance.reliability",
+        (P + "fault_tolerance.reliability",),
     ),
-    _c(
+    Chapter(
         "3.1",
         "tracing",
         "Distributed tracing",
         "分布式追踪理论基础",
-        P + "otlp",
-        P + "tracing.traces",
+        (
+            P + "otlp",
+            P + "tracing.traces",
+        ),
     ),
-    _c("3.2", "cycle_detection", "Cycle detection", "循环调用检测算法", P + "tracing.cycles"),
-    _c(
+    Chapter(
+        "3.2", "cycle_detection", "Cycle detection", "循环调用检测算法", (P + "tracing.cycles",)
+    ),
+    Chapter(
         "3.3",
         "causality",
         "Causality and partial order",
         "因果关系与偏序理论",
-        P + "tracing.causality",
+        (P + "tracing.causality",),
     ),
-    _c("3.4", "consistency", "Consistency models", "一致性模型", P + "consistency"),
-    _c(
+    Chapter("3.4", "consistency", "Consistency models", "一致性模型", (P + "consistency",)),
+    Chapter(
         "4.1",
         "protocol_specification",
         "Protocol specification",
         "协议形式化规范",
-        P + "formal.model_checker",
+        (P + "formal.model_checker",),
     ),
-    _c(
+    Chapter(
         "4.2",
         "algorithm_correctness",
         "Algorithm correctness",
         "算法正确性证明",
-        P + "formal.derivations",
+        (P + "formal.derivations",),
     ),
-    _c(
+    Chapter(
         "4.3",
         "concurrency_safety",
         "Concurrency safety",
         "并发安全性验证",
-        P + "formal.concurrency",
+        (P + "formal.concurrency",),
     ),
-    _c("4.4", "system_invariants", "System invariants", "系统不变量证明", P + "formal.invariants"),
-    _c(
+    Chapter(
+        "4.4",
+        "system_invariants",
+        "System invariants",
+        "系统不变量证明",
+        (P + "formal.invariants",),
+    ),
+    Chapter(
         "5.1",
         "decision_tree",
         "Diagnosis decision tree",
         "问题诊断决策树",
-        P + "diagnosis.decision_tree",
+        (P + "diagnosis.decision_tree",),
     ),
-    _c(
+    Chapter(
         "5.2",
         "root_cause_analysis",
         "Root cause analysis",
         "根因分析方法论",
-        P + "diagnosis.root_cause",
+        (P + "diagnosis.root_cause",),
     ),
-    _c(
+    Chapter(
         "5.3",
         "common_problems",
         "Common problems handbook",
         "常见问题手册",
-        P + "diagnosis.handbook",
+        (P + "diagnosis.handbook",),
     ),
-    _c("5.4", "toolset", "Diagnostic toolset", "诊断工具集", P + "diagnosis.inspect"),
-    _c(
-        "6.1", "identifying_problems", "Identifying problems", "性能问题识别", P + "tuning.hotspots"
+    Chapter("5.4", "toolset", "Diagnostic toolset", "诊断工具集", (P + "diagnosis.inspect",)),
+    Chapter(
+        "6.1",
+        "identifying_problems",
+        "Identifying problems",
+        "性能问题识别",
+        (P + "tuning.hotspots",),
     ),
-    _c("6.2", "bottleneck_analysis", "Bottleneck analysis", "系统瓶颈分析", P + "tuning.mva"),
-    _c(
+    Chapter(
+        "6.2", "bottleneck_analysis", "Bottleneck analysis", "系统瓶颈分析", (P + "tuning.mva",)
+    ),
+    Chapter(
         "6.3",
         "optimization_catalogue",
         "Optimization catalogue",
         "优化方案库",
-        P + "tuning.optimizations",
+        (P + "tuning.optimizations",),
     ),
-    _c(
+    Chapter(
         "6.4",
         "regression_detection",
         "Regression detection",
         "性能回归检测",
-        P + "tuning.regression",
+        (P + "tuning.regression",),
     ),
-    _c("7.1", "forecasting", "Capacity forecasting", "容量预测模型", P + "capacity.forecasting"),
-    _c("7.2", "resource_usage", "Resource usage analysis", "资源使用分析", P + "capacity.usage"),
-    _c("7.3", "scaling_decisions", "Scaling decisions", "扩容决策", P + "capacity.scaling"),
-    _c("7.4", "cost_optimization", "Cost optimization", "成本优化", P + "capacity.cost"),
-    _c("8.1", "alert_rules", "Alert rule design", "告警规则设计", P + "monitoring.rules"),
-    _c("8.2", "alert_fatigue", "Alert fatigue", "告警疲劳管理", P + "monitoring.fatigue"),
-    _c("8.3", "slo_sla", "SLO and SLA management", "SLO_SLA管理", P + "monitoring.slo"),
-    _c(
+    Chapter(
+        "7.1", "forecasting", "Capacity forecasting", "容量预测模型", (P + "capacity.forecasting",)
+    ),
+    Chapter(
+        "7.2", "resource_usage", "Resource usage analysis", "资源使用分析", (P + "capacity.usage",)
+    ),
+    Chapter("7.3", "scaling_decisions", "Scaling decisions", "扩容决策", (P + "capacity.scaling",)),
+    Chapter("7.4", "cost_optimization", "Cost optimization", "成本优化", (P + "capacity.cost",)),
+    Chapter("8.1", "alert_rules", "Alert rule design", "告警规则设计", (P + "monitoring.rules",)),
+    Chapter("8.2", "alert_fatigue", "Alert fatigue", "告警疲劳管理", (P + "monitoring.fatigue",)),
+    Chapter("8.3", "slo_sla", "SLO and SLA management", "SLO_SLA管理", (P + "monitoring.slo",)),
+    Chapter(
         "8.4",
         "observability_practices",
         "Observability practices",
         "可观测性最佳实践",
-        P + "monitoring.lint",
+        (P + "monitoring.lint",),
     ),
-    _c("9.1", "response_process", "Response process", "故障响应流程", P + "incident.lifecycle"),
-    _c("9.2", "degradation", "Degradation plans", "降级预案", P + "incident.degradation"),
-    _c("9.3", "data_recovery", "Data recovery", "数据恢复", P + "incident.replay"),
-    _c("9.4", "postmortems", "Postmortems", "事后复盘", P + "incident.postmortem"),
-    _c("A.1", "chaos_engineering", "Chaos engineering", "混沌工程", P + "advanced.chaos"),
-    _c("A.2", "multi_cloud", "Multi-cloud management", "多云管理", P + "advanced.multicloud"),
-    _c("A.3", "security_hardening", "Security hardening", "安全加固", P + "advanced.security"),
+    Chapter(
+        "9.1", "response_process", "Response process", "故障响应流程", (P + "incident.lifecycle",)
+    ),
+    Chapter("9.2", "degradation", "Degradation plans", "降级预案", (P + "incident.degradation",)),
+    Chapter("9.3", "data_recovery", "Data recovery", "数据恢复", (P + "incident.replay",)),
+    Chapter("9.4", "postmortems", "Postmortems", "事后复盘", (P + "incident.postmortem",)),
+    Chapter("A.1", "chaos_engineering", "Chaos engineering", "混沌工程", (P + "advanced.chaos",)),
+    Chapter(
+        "A.2", "multi_cloud", "Multi-cloud management", "多云管理", (P + "advanced.multicloud",)
+    ),
+    Chapter(
+        "A.3", "security_hardening", "Security hardening", "安全加固", (P + "advanced.security",)
+    ),
 )
 
 _BY_ID = {c.id: c for c in CHAPTERS}
