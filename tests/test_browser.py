@@ -81,19 +81,21 @@ def browser() -> Iterator[object]:
 
 
 class Visit:
-    """A page in a fresh context that records console errors and every requested host."""
+    """A page in a fresh context that records console errors and every requested URL."""
 
-    def __init__(self, browser, server: str) -> None:
-        self.context = browser.new_context(viewport={"width": 1280, "height": 900})
+    def __init__(self, browser, server: str, width: int = 1280) -> None:
+        self.context = browser.new_context(viewport={"width": width, "height": 900})
         self.page = self.context.new_page()
         self.errors: list[str] = []
         self.foreign: list[str] = []
+        self.requested: list[str] = []
         self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         self.page.on("request", self._request)
         self.server = server
 
     def _request(self, request) -> None:
+        self.requested.append(request.url)
         parts = urlsplit(request.url)
         if parts.scheme in {"data", "blob", "about"}:
             return
@@ -124,6 +126,115 @@ def visit(browser, server: str) -> Iterator[Visit]:
 
 
 CHAPTER_PAGES = catalogue.chapter_pages()
+GUIDE_PAGES = ["", "guide/", "guide/examples/", "guide/cli/", "guide/contributing/"]
+WIDTHS = {"desktop": 1280, "phone": 390}
+
+# What sticks out of the text column, or is cut off inside it, without a scrollbar. An
+# element may be wider than the column only inside an ancestor that clips and scrolls.
+OVERFLOW_JS = """
+() => {
+  // Material lets tables and code bleed into the article's padding on small screens, so the
+  // edge is the content area (.md-content), not the article's text box.
+  const column = document.querySelector("article.md-content__inner");
+  const edge = document.querySelector(".md-content").getBoundingClientRect();
+  const problems = [];
+  const name = el => el.tagName.toLowerCase() + (el.className ? "." +
+      String(el.className).split(" ").filter(Boolean).join(".") : "") +
+      " «" + el.textContent.trim().replace(/\\s+/g, " ").slice(0, 50) + "»";
+  const scrolls = el => ["auto", "scroll"].includes(getComputedStyle(el).overflowX);
+  const selector = "pre, pre > code, table, .katex-display, .arithmatex, figure, svg, img, " +
+      "div.mermaid, .md-typeset__scrollwrap";
+  for (const el of column.querySelectorAll(selector)) {
+    const box = el.getBoundingClientRect();
+    if (box.width === 0 || el.closest("svg") && el.tagName.toLowerCase() !== "svg") continue;
+    // content that overflows a box with `overflow: visible` spills past the box's edge
+    const visible = getComputedStyle(el).overflowX === "visible";
+    const right = visible ? Math.max(box.right, box.left + el.scrollWidth) : box.right;
+    if (right > edge.right + 1 || box.left < edge.left - 1) {
+      let up = el.parentElement, held = false;
+      while (up && up !== column) {
+        const b = up.getBoundingClientRect();
+        if (scrolls(up) && b.right <= edge.right + 1 && b.left >= edge.left - 1) {
+          held = true;
+          break;
+        }
+        up = up.parentElement;
+      }
+      if (!held) problems.push(name(el) + " sticks out of the text column");
+    }
+    if (!visible && !scrolls(el) && el.scrollWidth > el.clientWidth + 1) {
+      problems.push(name(el) + " cuts off its content without a scrollbar");
+    }
+    // overlay scrollbars are invisible until touched: a wide equation shows an edge shadow
+    if (el.matches(".katex-display") && el.scrollWidth > el.clientWidth + 1 &&
+        !(scrolls(el) && getComputedStyle(el).backgroundImage.includes("gradient"))) {
+      problems.push(name(el) + " scrolls with no visible cue");
+    }
+  }
+  if (document.documentElement.scrollWidth > window.innerWidth + 1) {
+    problems.push("the whole page scrolls sideways");
+  }
+  return problems;
+}
+"""
+
+
+def chapter_url(chapter) -> str:
+    return chapter.chapter.page.removesuffix(".md") + "/"
+
+
+@pytest.mark.parametrize("width", WIDTHS.values(), ids=WIDTHS.keys())
+@pytest.mark.parametrize(
+    "path",
+    GUIDE_PAGES + [chapter_url(c) for c in CHAPTER_PAGES],
+    ids=lambda p: p or "landing",
+)
+def test_nothing_overflows_the_column_without_a_scrollbar(
+    browser, server: str, path: str, width: int
+) -> None:
+    visit = Visit(browser, server, width)
+    try:
+        page = visit.open(path)
+        if page.locator(".arithmatex").count():
+            page.wait_for_selector("html.kb-math-rendered", timeout=10_000)
+        problems = page.evaluate(OVERFLOW_JS)
+        if problems:
+            visit.shot(f"overflow-{width}-{path.strip('/').replace('/', '-') or 'landing'}")
+        assert not problems, "\n".join(problems[:20])
+        visit.assert_clean()
+    finally:
+        visit.close()
+
+
+def test_mermaid_loads_only_where_a_diagram_is(visit: Visit) -> None:
+    with_diagram = [c for c in CHAPTER_PAGES if "```mermaid" in c.body]
+    without = [c for c in CHAPTER_PAGES if "```mermaid" not in c.body]
+    assert without, "every chapter has a diagram: nothing to check"
+    visit.open(chapter_url(without[0]))
+    assert not [u for u in visit.requested if u.endswith("mermaid.min.js")], "loaded mermaid"
+    visit.assert_clean()
+    if with_diagram:
+        page = visit.open(chapter_url(with_diagram[0]))
+        page.locator("div.mermaid").first.wait_for(timeout=10_000)
+        assert [u for u in visit.requested if u.endswith("mermaid.min.js")]
+
+
+def test_original_titles_render_with_the_vendored_cjk_font(visit: Visit) -> None:
+    # Ask Chromium which font it actually used for the seed title: the subset shipped in
+    # docs/assets/vendor/cjk, whatever CJK fonts the machine has or lacks.
+    chapter = CHAPTER_PAGES[0]
+    page = visit.open(chapter_url(chapter))
+    page.evaluate("document.fonts.ready")
+    cdp = visit.context.new_cdp_session(page)
+    cdp.send("DOM.enable")
+    cdp.send("CSS.enable")
+    root = cdp.send("DOM.getDocument")["root"]["nodeId"]
+    node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": "article h1 + p em"})
+    assert node["nodeId"], "no seed title under the page title"
+    fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node["nodeId"]})["fonts"]
+    families = {f["familyName"] for f in fonts}
+    assert families == {"otlpkb CJK subset"}, families
+    visit.assert_clean()
 
 
 def test_landing_page_loads_cleanly_and_shows_the_map(visit: Visit) -> None:
@@ -185,3 +296,30 @@ def test_the_palette_toggles(visit: Visit) -> None:
     assert {before, after} == {"default", "slate"}
     visit.shot(f"palette-{after}")
     visit.assert_clean()
+
+
+def test_the_overflow_check_catches_what_a_reader_would_see(visit: Visit) -> None:
+    # The same check on a hand-made page: a block that sticks out, an equation clipped with
+    # no scrollbar, and a wide block inside a scrolling wrapper (allowed).
+    page = visit.page
+    page.set_viewport_size({"width": 390, "height": 800})
+    page.set_content(
+        """<div class="md-content" style="width:300px;overflow:hidden">
+        <article class="md-content__inner">
+        <pre style="overflow:visible;width:600px">sticks out</pre>
+        <span class="katex-display" style="display:block;overflow:hidden;width:200px;
+          background:none">
+          <span style="display:inline-block;width:500px">clipped</span></span>
+        <div class="arithmatex spill" style="width:250px">
+          <span style="display:inline-block;width:700px">spills past the edge</span></div>
+        <div class="md-typeset__scrollwrap" style="overflow-x:auto;width:280px">
+          <table style="width:900px"><tr><td>scrolls</td></tr></table></div>
+        </article></div>"""
+    )
+    problems = page.evaluate(OVERFLOW_JS)
+    assert any("pre" in p and "sticks out" in p for p in problems), problems
+    assert any("katex-display" in p and "without a scrollbar" in p for p in problems), problems
+    assert any("katex-display" in p and "no visible cue" in p for p in problems), problems
+    assert not any("table" in p for p in problems), problems
+    assert any("spill" in p and "sticks out" in p for p in problems), problems
+

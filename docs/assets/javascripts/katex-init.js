@@ -1,4 +1,5 @@
 // Render math with the vendored KaTeX on every page load, including Material's instant loads.
+// Raw TeX stays hidden until it is rendered (see extra.css), so readers never see it flash.
 document$.subscribe(({ body }) => {
   renderMathInElement(body, {
     delimiters: [
@@ -9,4 +10,5 @@ document$.subscribe(({ body }) => {
     ],
     throwOnError: false,
   });
+  document.documentElement.classList.add("kb-math-rendered");
 });
