@@ -32,3 +32,17 @@ def build_site(dest: Path, **env_extra: str) -> subprocess.CompletedProcess[str]
 
 #: how much longer crash, fuzz and property runs go (OTLPKB_TEST_SCALE; `make explore` uses 10)
 SCALE = int(os.environ.get("OTLPKB_TEST_SCALE", "1"))
+
+
+#: what an executed block that failed leaves in a page (markdown-exec renders the error)
+ERROR_MARKERS = ("Traceback (most recent call last)", "ExecutionError", "code block: ")
+
+
+def pages_with_errors(site: Path) -> list[str]:
+    """`page: marker` for every HTML page of `site` that shows a failed executed block."""
+    return [
+        f"{p.relative_to(site)}: {marker}"
+        for p in sorted(site.rglob("*.html"))
+        for marker in ERROR_MARKERS
+        if marker in p.read_text(encoding="utf-8")
+    ]
