@@ -7,8 +7,12 @@ under a key made of
 
 - the block's code and, for a block in a `session`, the code of every earlier block of that
   session on the same page (its output depends on the state they left behind);
-- a fingerprint of the environment: every file of the `otlpkb` package (code and data), the
-  examples, and the name and version of every installed distribution.
+- the source of every `otlpkb` module those blocks import, directly or through other
+  modules (found by reading their import statements), so that editing one module re-runs
+  only the pages that use it; a block that imports the command line or the chapter
+  catalogue (which look modules up by name) depends on every module instead;
+- the package's layout (which modules and data files exist) and the content of its data
+  files, and the name and version of every installed distribution.
 
 Change any of these and the key changes, so a cached output is always the output the
 block would print now. On a miss inside a session, the earlier blocks of the session that
@@ -20,16 +24,19 @@ were served from the cache are run first (their output discarded) to rebuild the
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import importlib.metadata
 import io
 import itertools
 import os
 import platform
+import re
 import sys
+import time
 import traceback
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache, partial
 from pathlib import Path
@@ -40,11 +47,13 @@ import markdown_exec
 
 import otlpkb
 
-__all__ = ["ExecCache", "formatter", "source_fingerprint"]
+__all__ = ["ExecCache", "formatter", "imported_modules", "module_files"]
 
-FORMAT = "otlpkb-exec-1"  # bump to invalidate every stored output
+FORMAT = "otlpkb-exec-2"  # bump to invalidate every stored output
 PACKAGE = Path(otlpkb.__file__).resolve().parent
 ROOT = PACKAGE.parents[1]
+# modules that import others by name at run time: a block using them depends on everything
+DYNAMIC = ("otlpkb.cli", "otlpkb._site.catalogue")
 
 
 def _tree_files(root: Path) -> Iterator[Path]:
@@ -59,7 +68,10 @@ _file_digests: dict[Path, tuple[int, int, str]] = {}
 def _file_digest(path: Path) -> str:
     stat = path.stat()
     known = _file_digests.get(path)
-    if known and known[:2] == (stat.st_mtime_ns, stat.st_size):
+    # (mtime, size) identifies a version only once the file has been still for a while:
+    # two edits within one tick of the file system's clock share an mtime
+    settled = time.time_ns() - stat.st_mtime_ns > 2_000_000_000
+    if known and settled and known[:2] == (stat.st_mtime_ns, stat.st_size):
         return known[2]
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     _file_digests[path] = (stat.st_mtime_ns, stat.st_size, digest)
@@ -75,20 +87,88 @@ def _library_versions() -> str:
     return platform.python_version() + "\n" + "\n".join(versions)
 
 
-def source_fingerprint(*roots: Path) -> str:
-    """A digest of every file under `roots` (path and content) and the installed libraries.
-
-    File digests are memoised on (mtime, size), so asking again after nothing changed costs
-    one `stat` per file.
-    """
+def _base_fingerprint(package: Path) -> str:
+    """Libraries, the package's layout and its data files: what every block depends on."""
     h = hashlib.sha256(FORMAT.encode())
-    for root in roots:
-        if not root.is_dir():
-            continue
-        for path in _tree_files(root):
-            h.update(f"{path.relative_to(root.parent)}\0{_file_digest(path)}\n".encode())
     h.update(_library_versions().encode())
+    for path in _tree_files(package):
+        rel = path.relative_to(package).as_posix()
+        h.update(rel.encode() + b"\0")
+        if path.suffix != ".py":
+            h.update(_file_digest(path).encode())
     return h.hexdigest()
+
+
+_IMPORT = re.compile(
+    r"^[ \t]*(?:from[ \t]+[\w.]+[ \t]+import[ \t]+(?:\([^)]*\)|[^\n]*)|import[ \t]+[^\n]*)",
+    re.M,
+)
+
+
+def imported_modules(code: str, package: str = "", root: str = "otlpkb") -> set[str]:
+    """The modules of package `root` that `code` imports; `package` resolves relative ones.
+
+    A name imported from a module may be a submodule (`from otlpkb.x import y`), so
+    `otlpkb.x.y` is reported too; `module_files` drops what is not a module.
+    """
+    names: set[str] = set()
+    # parse only the import statements: a whole module's syntax tree costs 100x more
+    for match in _IMPORT.finditer(code):
+        try:
+            statement = ast.parse(match.group(0).strip()).body[0]
+        except SyntaxError:  # prose in a docstring that starts like an import
+            continue
+        if isinstance(statement, ast.Import):
+            names.update(alias.name for alias in statement.names)
+        elif isinstance(statement, ast.ImportFrom):
+            if statement.level:
+                parts = package.split(".")[: len(package.split(".")) - statement.level + 1]
+                module = ".".join(parts + ([statement.module] if statement.module else []))
+            else:
+                module = statement.module or ""
+            names.add(module)
+            names.update(f"{module}.{alias.name}" for alias in statement.names)
+    return {n for n in names if n == root or n.startswith(root + ".")}
+
+
+def _module_file(name: str, package: Path) -> Path | None:
+    base = package.joinpath(*name.split(".")[1:])
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+_file_imports: dict[tuple[Path, str], set[str]] = {}
+
+
+def module_files(names: Iterable[str], package: Path = PACKAGE) -> set[Path]:
+    """The source files of `names` and of every module of `package` they import, transitively.
+
+    Importing `otlpkb.a.b` runs `otlpkb/__init__.py` and `otlpkb/a/__init__.py` too, so
+    parents are included. A name that reaches a module in `DYNAMIC` yields every module.
+    """
+    todo, seen, files = list(names), set(), set()
+    root = package.name
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        if name.startswith(DYNAMIC):
+            return {p for p in _tree_files(package) if p.suffix == ".py"}
+        parts = name.split(".")
+        todo += [".".join(parts[:i]) for i in range(1, len(parts))]
+        path = _module_file(name, package)
+        if path is None:
+            continue
+        files.add(path)
+        key = (path, _file_digest(path))
+        if key not in _file_imports:
+            owner = name if path.name == "__init__.py" else name.rpartition(".")[0]
+            _file_imports[key] = imported_modules(path.read_text(encoding="utf-8"), owner, root)
+        todo += _file_imports[key]
+    return files
 
 
 @dataclass
@@ -102,10 +182,11 @@ class _Session:
 
 @dataclass
 class _Page:
-    """What one page render shares: the environment's fingerprint and the sessions."""
+    """What one page render shares: the base fingerprint, module closures, the sessions."""
 
     fingerprint: str
     sessions: dict[str, _Session] = field(default_factory=dict)
+    closures: dict[frozenset[str], str] = field(default_factory=dict)
 
 
 class ExecCache:
@@ -113,21 +194,27 @@ class ExecCache:
 
     Args:
         directory: where outputs are stored, or None to run every block.
-        roots: the trees whose content is part of every key (the package and examples).
+        package: the `otlpkb` package directory whose modules the blocks import.
     """
 
-    def __init__(self, directory: Path | None, roots: tuple[Path, ...]) -> None:
+    def __init__(self, directory: Path | None, package: Path = PACKAGE) -> None:
         self.directory = directory
-        self.roots = roots
+        self.package = package
         self.hits = 0
         self.misses = 0
         self._blocks = itertools.count(1)
         # one set of sessions per page: MkDocs renders each page with its own Markdown
         self._pages: weakref.WeakKeyDictionary[Any, _Page] = weakref.WeakKeyDictionary()
 
-    @staticmethod
-    def _key(fingerprint: str, codes: list[str]) -> str:
-        h = hashlib.sha256(fingerprint.encode())
+    def _key(self, page: _Page, codes: list[str]) -> str:
+        h = hashlib.sha256(page.fingerprint.encode())
+        names = frozenset().union(*(_imports_of_block(c, self.package.name) for c in codes))
+        if names not in page.closures:  # files do not change while one page renders
+            sources = hashlib.sha256()
+            for path in sorted(module_files(names, self.package)):
+                sources.update(f"{path.relative_to(self.package)}\0{_file_digest(path)}\n".encode())
+            page.closures[names] = sources.hexdigest()
+        h.update(page.closures[names].encode())
         for code in codes:
             h.update(b"\0block\0" + code.encode())
         return h.hexdigest()
@@ -142,13 +229,13 @@ class ExecCache:
         `page` is any object that stands for one render of one page (the Markdown instance).
         """
         if page not in self._pages:
-            self._pages[page] = _Page(source_fingerprint(*self.roots))
+            self._pages[page] = _Page(_base_fingerprint(self.package))
         shared = self._pages[page]
         # blocks outside a session share nothing
         state = shared.sessions.setdefault(session, _Session()) if session else _Session()
         state.codes.append(code)
         block_id = f"{session or 'block'} {next(self._blocks)}"
-        key = self._key(shared.fingerprint, state.codes) if self.directory else ""
+        key = self._key(shared, state.codes) if self.directory else ""
         if key and self._path(key).exists():
             self.hits += 1
             return self._path(key).read_text(encoding="utf-8")
@@ -164,6 +251,11 @@ class ExecCache:
             temporary.write_text(output, encoding="utf-8")
             temporary.replace(path)
         return output
+
+
+@cache
+def _imports_of_block(code: str, root: str) -> frozenset[str]:
+    return frozenset(imported_modules(code, root=root))
 
 
 def _buffer_print(buffer: io.StringIO, *texts: object, end: str = "\n", **_: Any) -> None:
@@ -194,7 +286,7 @@ def _exec(code: str, namespace: dict[str, Any], block_id: str) -> str:
 def _default_cache() -> ExecCache:
     setting = os.environ.get("OTLPKB_EXEC_CACHE", "")
     directory = None if setting == "off" else Path(setting or ROOT / ".cache" / "exec")
-    return ExecCache(directory, (PACKAGE, ROOT / "examples"))
+    return ExecCache(directory)
 
 
 _CACHE: ExecCache | None = None
