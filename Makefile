@@ -32,11 +32,13 @@ $(STAMP): pyproject.toml
 
 serve: $(STAMP)
 	$(BIN)/python -m otlpkb._site.generate
+	$(BIN)/python -m otlpkb._site.prewarm -j $(JOBS)
 	$(BIN)/mkdocs serve --strict --dev-addr $(HOST):$(PORT)
 
 docs: $(STAMP)
 	rm -rf site
 	$(BIN)/python -m otlpkb._site.generate
+	$(BIN)/python -m otlpkb._site.prewarm -j $(JOBS)
 	$(BIN)/mkdocs build --strict --site-dir site
 	@test -f site/index.html || { echo "error: the build produced no site/index.html"; exit 1; }
 

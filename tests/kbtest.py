@@ -21,6 +21,14 @@ def build_site(dest: Path, **env_extra: str) -> subprocess.CompletedProcess[str]
 
     generate.write(tracked=False)
     env = {**os.environ, "MPLBACKEND": "Agg", "NO_MKDOCS_2_WARNING": "1", **env_extra}
+    if env.get("OTLPKB_EXEC_CACHE") != "off":  # run the pages' blocks on both cores first
+        subprocess.run(
+            [sys.executable, "-m", "otlpkb._site.prewarm", "-j", "2"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            check=True,
+        )
     return subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(dest)],
         cwd=ROOT,

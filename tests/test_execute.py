@@ -134,3 +134,41 @@ def test_the_real_package_closure_follows_imports() -> None:
     assert not any("/recovery/" in f for f in files)
     everything = module_files({"otlpkb.cli"})  # looks modules up by name: depends on all
     assert any(p.as_posix().endswith("recovery/wal.py") for p in everything)
+
+
+def test_prewarm_finds_the_blocks_superfences_executes() -> None:
+    # Render every page with Python-Markdown and the page extensions, recording what the
+    # python fence formatter receives; prewarm's own reading of the page must agree.
+    import markdown
+
+    from kbtest import ROOT
+    from otlpkb._site.prewarm import executed_blocks
+
+    received: list[tuple[str, str | None]] = []
+
+    def record(source, language, css_class, options, md, **kwargs):
+        received.append((source, options.get("session") or None))
+        return ""
+
+    fences = [
+        {
+            "name": "python",
+            "class": "python",
+            "validator": markdown_exec.validator,
+            "format": record,
+        }
+    ]
+    extensions = [
+        "admonition",
+        "attr_list",
+        "md_in_html",
+        "pymdownx.details",
+        "pymdownx.superfences",
+        "pymdownx.tabbed",
+    ]
+    config = {"pymdownx.superfences": {"custom_fences": fences}}
+    for page in sorted((ROOT / "docs").rglob("*.md")):
+        text = page.read_text(encoding="utf-8")
+        received.clear()
+        markdown.markdown(text, extensions=extensions, extension_configs=config)
+        assert executed_blocks(text) == received, page
