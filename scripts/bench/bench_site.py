@@ -9,7 +9,8 @@ it touches):
 Four builds, each a strict `mkdocs build` in a fresh process, as `make docs` and the tests
 run it:
 
-1. clean: an empty output cache, every executed block runs;
+1. clean: an empty output cache, every executed block runs in the build process; then the
+   same with the cache first filled by `otlpkb._site.prewarm -j 2` (as `make docs` does);
 2. warm: nothing changed, every block is served from the cache;
 3. a page edited: one chapter's prose changed (its blocks still hit the cache);
 4. a module edited: one module changed; only pages whose blocks import it re-execute.
@@ -75,6 +76,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work, cache = Path(tmp), Path(tmp) / "cache"
         rows = [("clean (empty cache)", *build(work / "a", cache))]
+        shutil.rmtree(cache)
+        prewarm = [str(BIN / "python"), "-m", "otlpkb._site.prewarm", "-j", "2"]
+        pw_wall, pw_cpu = build(work / "p", cache, prewarm)
+        wall, cpu = build(work / "a2", cache)
+        rows.append(("clean, prewarm -j 2 then build", pw_wall + wall, pw_cpu + cpu))
         rows.append(("warm (nothing changed)", *build(work / "b", cache)))
         with edited(PAGE, "\n\nOne more sentence of prose.\n"):
             rows.append((f"page edited ({PAGE.name})", *build(work / "c", cache)))
