@@ -196,7 +196,7 @@ def test_nothing_overflows_the_column_without_a_scrollbar(
     try:
         page = visit.open(path)
         if page.locator(".arithmatex").count():
-            page.wait_for_selector("html.kb-math-rendered", timeout=10_000)
+            page.wait_for_selector("html.kb-math-rendered", state="attached", timeout=60_000)
         problems = page.evaluate(OVERFLOW_JS)
         if problems:
             visit.shot(f"overflow-{width}-{path.strip('/').replace('/', '-') or 'landing'}")
@@ -215,7 +215,7 @@ def test_mermaid_loads_only_where_a_diagram_is(visit: Visit) -> None:
     visit.assert_clean()
     if with_diagram:
         page = visit.open(chapter_url(with_diagram[0]))
-        page.locator("div.mermaid").first.wait_for(timeout=10_000)
+        page.locator("div.mermaid").first.wait_for(timeout=60_000)
         assert [u for u in visit.requested if u.endswith("mermaid.min.js")]
 
 
@@ -249,7 +249,7 @@ def test_landing_page_loads_cleanly_and_shows_the_map(visit: Visit) -> None:
 @pytest.mark.parametrize("chapter", CHAPTER_PAGES, ids=lambda p: p.chapter.id)
 def test_chapter_renders_math_and_figures(visit: Visit, chapter) -> None:
     page = visit.open(chapter.chapter.page.removesuffix(".md") + "/")
-    page.wait_for_selector(".katex", timeout=10_000)
+    page.wait_for_selector(".katex", state="attached", timeout=60_000)
     assert page.locator(".arithmatex .katex").count() > 0, "math not rendered by KaTeX"
     assert page.locator(".katex-error").count() == 0, "KaTeX reported a formula error"
     figures = page.locator("figure.kb-figure svg")
@@ -262,7 +262,7 @@ def test_chapter_renders_math_and_figures(visit: Visit, chapter) -> None:
         # Material renders each diagram into a closed shadow root on a div.mermaid that
         # replaces the pre: the div's size says the vendored mermaid drew it.
         diagram = page.locator("div.mermaid").first
-        diagram.wait_for(timeout=10_000)
+        diagram.wait_for(timeout=60_000)
         diagram.scroll_into_view_if_needed()
         box = diagram.bounding_box()
         assert box and box["height"] > 50, "mermaid diagram not rendered"

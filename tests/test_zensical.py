@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -47,7 +48,24 @@ def zensical_site() -> Path:
     finally:
         config.unlink()
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    wait_until_written(dest)
     return dest
+
+
+def wait_until_written(site: Path, quiet: float = 3.0, limit: float = 300.0) -> None:
+    """Wait until no file has appeared in `site` for `quiet` seconds.
+
+    Seen once on a heavily loaded machine: pages appeared after `zensical build` had
+    exited (its builder is native code with worker threads of its own).
+    """
+    start = last_change = time.monotonic()
+    count = -1
+    while time.monotonic() - last_change < quiet and time.monotonic() - start < limit:
+        now = sum(1 for _ in site.rglob("*"))
+        if now != count:
+            count, last_change = now, time.monotonic()
+        time.sleep(0.5)
+    assert (site / "index.html").is_file(), f"zensical wrote no {site / 'index.html'}"
 
 
 def pages(site: Path) -> set[str]:
