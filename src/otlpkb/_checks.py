@@ -17,8 +17,12 @@ from __future__ import annotations
 
 import math
 import numbers
+import reprlib
 
-__all__ = ["non_negative", "positive", "real"]
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["non_negative", "positive", "real", "real_array"]
 
 
 def real(name: str, value: object) -> float:
@@ -49,3 +53,22 @@ def non_negative(name: str, value: object) -> float:
     if not (math.isfinite(v) and v >= 0):
         raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
     return v
+
+
+def real_array(name: str, value: object) -> npt.NDArray[np.float64]:
+    """A number or an array of numbers as a float array; ``TypeError`` for anything else.
+
+    Strings, booleans, ``None`` and other objects are refused with the argument's name
+    (numpy would otherwise turn ``"1"`` into 1.0, or fail with a message naming nothing).
+    Whether the values must be finite, positive or in a range is the caller's rule.
+
+    Examples:
+        >>> real_array("load", [1, 2.5]).tolist()
+        [1.0, 2.5]
+    """
+    arr = np.asarray(value)
+    if arr.dtype.kind not in "iuf":  # b(ool), U (str), O (object), c (complex), ...
+        raise TypeError(
+            f"{name} must be a number or an array of numbers, got {reprlib.repr(value)}"
+        )
+    return arr.astype(np.float64)

@@ -9,8 +9,11 @@ External checks, each named where it is used:
   manual Alternative Example 14.3, p. 218 of the 10th edition); the M/D/1 example of the
   Wikipedia article "M/D/1 queue" (revision 720593075); the call-centre staffing example
   of jonesthenet.com, "Erlang uplift" (250 calls/h, AHT 330 s, 80 % in 30 s -> 28 advisors);
-- discrete-event simulation with Ciw (M/M/c) and SimPy (M/G/1), independent replications
-  with a Student-t confidence interval computed in the test.
+- discrete-event simulation with Ciw (M/M/c, and M/M/c/K with Ciw's finite
+  ``queue_capacities``) and SimPy (M/G/1), independent replications with a Student-t
+  confidence interval computed in the test;
+- mpmath: the M/M/c/K stationary distribution summed term by term in 50-digit arithmetic,
+  and Erlang B as a ratio of regularized incomplete gamma functions for loads of 10^9.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from scipy import stats
 
 from kbtest import SCALE
 from otlpkb.performance.queueing import (
+    MMcKResult,
     MMcResult,
     QueueResult,
     erlang_b,
@@ -36,6 +40,7 @@ from otlpkb.performance.queueing import (
     mg1,
     mm1,
     mmc,
+    mmck,
     servers_for_service_level,
     simulate_fifo,
 )
@@ -128,12 +133,14 @@ def test_render_two_channel_mm2_examples():
     assert q.mean_response / 60 == pytest.approx(22.5)
     assert q.mean_queue_length == pytest.approx(0.083, abs=0.0005)
     assert q.mean_wait / 60 == pytest.approx(2.5)
-    # P0 = 1 - P(wait) - P(one busy); with rho = 1/3: P0 = (1 - rho)/(1 + rho) = 0.5.
-    assert (1 - q.utilization) / (1 + q.utilization) == pytest.approx(0.5)
+    # Published P0 = 0.5. With two servers P(N=0) + P(N=1) + C = 1 and P(N=1) = a P(N=0),
+    # so P0 = (1 - C) / (1 + a), from the library's C and offered load a = 2 rho.
+    assert (1 - q.p_wait) / (1 + 2 * q.utilization) == pytest.approx(0.5)
     # Instructor's manual Alternative Example 14.3 (p. 218): lambda = 20/h, mu = 30/h,
     # two open channels: idle probability P0 = 1/2 and L = 3/4 people.
     q2 = mmc(20 / 3600, 30 / 3600, 2)
     assert q2.mean_in_system == pytest.approx(0.75)
+    assert (1 - q2.p_wait) / (1 + 2 * q2.utilization) == pytest.approx(0.5)
 
 
 def test_render_garcia_golding_md1():
@@ -158,8 +165,10 @@ def test_jonesthenet_erlang_staffing_example():
     # jonesthenet.com "Erlang uplift": an average hour of 250 calls, AHT 330 s, target
     # 80 % answered in 30 s -> "Erlang ... thinks we need 28 advisors" (22.9 Erlangs).
     lam, mu = 250 / 3600, 1 / 330
-    assert lam / mu == pytest.approx(22.9, abs=0.05)
-    assert servers_for_service_level(lam, mu, target_wait=30, level=0.8) == 28
+    need = servers_for_service_level(lam, mu, target_wait=30, level=0.8)
+    assert need == 28
+    # the offered load the article quotes, as the library computes it (a = c rho)
+    assert need * mmc(lam, mu, need).utilization == pytest.approx(22.9, abs=0.05)
 
 
 def test_pollaczek_khinchine_reduces_to_mm1_and_md1():
@@ -345,8 +354,6 @@ def test_littles_law_on_simulated_data():
     ("call", "word"),
     [
         (lambda: erlang_b(0, 1.0), "servers"),
-        (lambda: erlang_b(2.0, 1.0), "servers"),
-        (lambda: erlang_b(True, 1.0), "servers"),
         (lambda: erlang_b(3, -1.0), "load"),
         (lambda: erlang_b(3, float("nan")), "load"),
         (lambda: erlang_c(3, [1.0, 3.0]), "load"),
@@ -365,6 +372,10 @@ def test_littles_law_on_simulated_data():
         (lambda: simulate_fifo([1.0, 0.0], [1.0, 1.0], 1), "arrival_times"),
         (lambda: simulate_fifo([0.0, 1.0], [1.0], 1), "service_times"),
         (lambda: simulate_fifo([0.0], [-1.0], 1), "service_times"),
+        (lambda: simulate_fifo([0.0], [float("inf")], 1), "service_times"),
+        (lambda: mmck(1.0, 1.0, 0, 5), "servers"),
+        (lambda: mmck(1.0, 1.0, 3, 2), "capacity"),
+        (lambda: mmck(0.0, 1.0, 3, 5), "arrival_rate"),
     ],
 )
 def test_bad_input_names_the_argument(call, word):
@@ -372,9 +383,28 @@ def test_bad_input_names_the_argument(call, word):
         call()
 
 
-def test_type_errors_for_non_numbers():
-    with pytest.raises(TypeError, match="arrival_rate"):
-        mm1("1", 2.0)
+@pytest.mark.parametrize(
+    ("call", "word"),
+    [
+        (lambda: mm1("1", 2.0), "arrival_rate"),
+        (lambda: erlang_b(2.0, 1.0), "servers"),
+        (lambda: erlang_b(True, 1.0), "servers"),
+        (lambda: erlang_b("3", 1.0), "servers"),
+        (lambda: erlang_b(3, "1.0"), "load"),  # numpy alone would read "1.0" as 1.0
+        (lambda: erlang_c(3, [1.0, None]), "load"),
+        (lambda: erlang_c(3, [True]), "load"),
+        (lambda: mmc(1.0, 2.0, 2.0), "servers"),
+        (lambda: mmck(1.0, 2.0, 2, 3.5), "capacity"),
+        (lambda: servers_for_service_level(1.0, 1.0, 1.0, "0.8"), "level"),
+        (lambda: servers_for_service_level(1.0, "1", 1.0, 0.8), "service_rate"),
+        (lambda: mmc(1.0, 2.0, 1).wait_time_cdf("0.5"), "t"),
+        (lambda: simulate_fifo(["0"], [1.0]), "arrival_times"),
+        (lambda: simulate_fifo([0.0], [object()]), "service_times"),
+    ],
+)
+def test_wrong_types_name_the_argument(call, word):
+    with pytest.raises(TypeError, match=word):
+        call()
 
 
 @pytest.mark.parametrize(
@@ -394,5 +424,182 @@ def test_unstable_systems_raise_with_numbers(call):
 def test_result_objects_are_frozen():
     q = mmc(1.0, 2.0, 2)
     assert isinstance(q, MMcResult) and isinstance(md1(1.0, 2.0), QueueResult)
+    assert isinstance(mmck(1.0, 2.0, 2, 5), MMcKResult)
     with pytest.raises(AttributeError):
         q.mean_wait = 0.0  # type: ignore[misc]
+
+
+# ----------------------------------------------------------------------------- M/M/c/K
+
+
+def mp_mmck(lam: float, mu: float, c: int, k: int) -> dict[str, float]:
+    """The M/M/c/K stationary distribution term by term (50 digits): the textbook
+    p_n = p_0 a^n / n! for n <= c and p_0 a^c / c! rho^(n-c) for c < n <= K."""
+    with mpmath.workdps(50):
+        a = mpmath.mpf(lam) / mu
+        rho = a / c
+        terms, t = [], mpmath.mpf(1)
+        for n in range(k + 1):
+            if n > 0:
+                t = t * (a / n if n <= c else rho)
+            terms.append(t)
+        total = mpmath.fsum(terms)
+        p = [x / total for x in terms]
+        p_block = p[k]
+        lq = mpmath.fsum((n - c) * p[n] for n in range(c + 1, k + 1))
+        waits = mpmath.fsum(p[c:k])  # an admitted arrival finds c..K-1 present
+        thr = lam * (1 - p_block)
+        return {
+            "p_block": float(p_block),
+            "mean_queue_length": float(lq),
+            "throughput": float(thr),
+            "mean_wait": float(lq / thr),
+            "p_wait": float(waits / (1 - p_block)),
+            "mean_in_system": float(mpmath.fsum(n * p[n] for n in range(k + 1))),
+        }
+
+
+@pytest.mark.parametrize(
+    ("lam", "mu", "c", "k"),
+    [
+        (198.0, 20.0, 10, 1010),  # the Collector's defaults at utilization 0.99
+        (199.8, 20.0, 10, 1010),  # ... and 0.999
+        (150.0, 4.0, 10, 1010),  # a back end five times slower: utilization 3.75
+        (2.0, 1.0, 1, 1),  # M/M/1/1, Erlang B
+        (5.0, 1.0, 5, 40),  # utilization exactly 1
+        (3.0, 1.0, 4, 4000),  # a long, nearly empty buffer
+        (0.5, 1.0, 3, 3),
+    ],
+)
+def test_mmck_matches_the_stationary_distribution_in_mpmath(lam, mu, c, k):
+    got = mmck(lam, mu, c, k)
+    want = mp_mmck(lam, mu, c, k)
+    for name, value in want.items():
+        assert getattr(got, name) == pytest.approx(value, rel=1e-10, abs=1e-300), name
+
+
+def test_mmck_issue_numbers_for_a_1000_slot_queue():
+    """The sending queue's defaults (10 consumers, 1,000 slots): the exact refusal
+    probabilities are orders of magnitude below the unbounded tail C rho^1000 that the
+    page used to print (4.16e-05 at rho = 0.99), and the mean queue at rho = 0.999 is
+    about 415, not the unbounded 995 (mpmath check above; numbers from issue 9)."""
+    q99, q999 = mmck(198.0, 20.0, 10, 1010), mmck(199.8, 20.0, 10, 1010)
+    assert q99.p_block == pytest.approx(4.2e-7, rel=0.02)
+    assert q99.p_block < mmc(198.0, 20.0, 10).p_wait * 0.99**1000 / 50
+    assert q999.p_block == pytest.approx(5.8e-4, rel=0.01)
+    assert q999.mean_queue_length == pytest.approx(415, abs=1)
+
+
+@settings(max_examples=60 * SCALE, deadline=None)
+@given(rho=st.floats(0.05, 0.95), c=st.integers(1, 50))
+def test_mmck_tends_to_mmc_as_the_buffer_grows(rho, c):
+    mu = 1.0
+    lam = rho * c * mu
+    k = c + math.ceil(60 / -math.log(rho)) + 10  # rho^(K - c) < e^-60
+    finite, infinite = mmck(lam, mu, c, k), mmc(lam, mu, c)
+    assert finite.p_block < 1e-25
+    for name in ("p_wait", "mean_wait", "mean_queue_length", "mean_in_system"):
+        assert getattr(finite, name) == pytest.approx(getattr(infinite, name), rel=1e-11)
+
+
+@settings(max_examples=60 * SCALE, deadline=None)
+@given(
+    rho=st.floats(0.01, 50.0),
+    c=st.integers(1, 30),
+    room=st.integers(0, 3000),
+)
+def test_mmck_is_a_distribution_and_obeys_littles_law(rho, c, room):
+    q = mmck(rho * c, 1.0, c, c + room)
+    assert 0.0 <= q.p_block <= 1.0 and 0.0 <= q.p_wait <= 1.0
+    assert q.throughput == pytest.approx(q.arrival_rate * (1 - q.p_block), rel=1e-9)
+    assert q.throughput <= c * 1.0 * (1 + 1e-12)  # never above the servers' capacity
+    assert q.mean_in_system == pytest.approx(q.throughput * q.mean_response, rel=1e-9)
+    assert q.mean_queue_length <= room + 1e-9
+    if room == 0:  # no waiting room: Erlang's loss system
+        assert q.p_block == pytest.approx(erlang_b(c, rho * c), rel=1e-12)
+
+
+def test_mmck_is_stable_for_huge_buffers_far_above_saturation():
+    # rho = 2 with a million slots: rho^K overflows a double a thousand times over.
+    q = mmck(40.0, 2.0, 10, 10 + 10**6)
+    assert q.p_block == pytest.approx(0.5, rel=1e-12)  # (rho - 1) / rho
+    assert q.throughput == pytest.approx(20.0, rel=1e-12)
+    assert q.mean_queue_length == pytest.approx(10**6 - 1, rel=1e-9)  # full, less 1/(rho-1)
+
+
+def test_mmck_agrees_with_ciw_finite_queue():
+    """Ciw with ``queue_capacities=[K - c]`` refuses arrivals that find the waiting room
+    full; replicated refusal fraction and mean wait of admitted customers must contain
+    the formula in 99.9 % t-intervals (M/M/3/8 at offered utilization 1.1)."""
+    lam, mu, c, k, horizon, warmup = 3.3, 1.0, 3, 8, 1_500.0, 50.0
+    q = mmck(lam, mu, c, k)
+    blocked, waits = [], []
+    for seed in range(10 * SCALE):
+        network = ciw.create_network(
+            arrival_distributions=[ciw.dists.Exponential(rate=lam)],
+            service_distributions=[ciw.dists.Exponential(rate=mu)],
+            number_of_servers=[c],
+            queue_capacities=[k - c],
+        )
+        ciw.seed(100 + seed)
+        sim = ciw.Simulation(network)
+        sim.simulate_until_max_time(horizon + warmup)
+        recs = [r for r in sim.get_all_records() if r.arrival_date > warmup]
+        served = [r.waiting_time for r in recs if r.record_type == "service"]
+        refused = sum(r.record_type == "rejection" for r in recs)
+        blocked.append(refused / (refused + len(served)))
+        waits.append(np.mean(served))
+    for name, data, want in [("p_block", blocked, q.p_block), ("mean_wait", waits, q.mean_wait)]:
+        lo, hi = t_interval(data)
+        assert lo <= want <= hi, (name, lo, want, hi)
+
+
+# ------------------------------------------------------- huge loads: stop where terms vanish
+
+
+def test_erlang_b_and_c_stop_once_the_recursion_underflows():
+    # Issue 9, item 20: these ran for tens of seconds (a loop over every server). The
+    # values are far below the smallest double: the answer is exactly 0.
+    assert erlang_c(10**7, 5.0) == 0.0
+    assert erlang_b(10**9, 5.0) == 0.0
+    assert erlang_b(10**18, [5.0, 50.0]).tolist() == [0.0, 0.0]
+    assert erlang_b(400, 5.0) == pytest.approx(float(mp_erlang_b(400, 5.0)), rel=1e-9)
+
+
+def mp_erlang_b_gamma(c: int, a: float) -> mpmath.mpf:
+    """Erlang B as pmf / cdf of Poisson(a) at c: a^c e^-a / c! / Q(c + 1, a)."""
+    with mpmath.workdps(40):
+        a_mp = mpmath.mpf(a)
+        pmf = mpmath.exp(c * mpmath.log(a_mp) - a_mp - mpmath.loggamma(c + 1))
+        return pmf / mpmath.gammainc(c + 1, a_mp, mpmath.inf, regularized=True)
+
+
+@pytest.mark.parametrize(
+    ("lam", "mu", "t", "level"),
+    [(1e9, 1.0, 0.0, 0.8), (1e9, 1.0, 0.001, 0.99), (3e6, 2.0, 0.0, 0.5), (1e10, 3.0, 0.0, 0.9)],
+)
+def test_servers_for_service_level_at_a_billion_erlangs(lam, mu, t, level):
+    """The answer sits O(sqrt(a)) above a = lambda/mu; the walk starts there instead of
+    at one server. mpmath (incomplete gamma) confirms it meets the level and one fewer
+    does not."""
+    c = servers_for_service_level(lam, mu, t, level)
+
+    def mp_level(k: int) -> float:
+        with mpmath.workdps(40):
+            a = mpmath.mpf(lam) / mu
+            b = mp_erlang_b_gamma(k, lam / mu)
+            cw = k * b / (k - a * (1 - b))
+            return float(1 - cw * mpmath.exp(-(k * mu - lam) * t))
+
+    assert c > lam / mu
+    assert mp_level(c) >= level
+    assert mp_level(c - 1) < level
+
+
+@pytest.mark.parametrize(
+    ("c", "a"), [(1, 0.5), (7, 3.2), (101, 100.5), (2_000, 1_950.0), (10**6, 10**6 - 0.5)]
+)
+def test_direct_erlang_b_matches_mpmath(c, a):
+    from otlpkb.performance.queueing import _erlang_b_direct
+
+    assert _erlang_b_direct(c, a) == pytest.approx(float(mp_erlang_b_gamma(c, a)), rel=1e-11)

@@ -1,20 +1,22 @@
-"""Queueing models for telemetry pipelines: Erlang B and C, M/M/1, M/M/c, M/D/1 and M/G/1.
+"""Queueing models for telemetry pipelines: Erlang B and C, M/M/c, M/M/c/K, M/D/1, M/G/1.
 
 A Collector exporter with a sending queue is a multi-server queue: batches arrive at a rate
 ``arrival_rate`` (per second), ``servers`` consumers each finish a batch at ``service_rate``
 (per second, the reciprocal of the mean export time), and batches that find every consumer
 busy wait in the queue. This module gives the steady-state answers for the classic models
-of that situation and the sizing question built on them ("how many consumers keep 99 % of
+of that situation, the finite-buffer model `mmck` that says how often a bounded queue
+refuses a batch, and the sizing question built on them ("how many consumers keep 99 % of
 batches waiting under 100 ms?"), plus a small first-in-first-out simulator used to check
 the formulas and Little's law on data.
 
-All rates are per second and all times are in seconds. A model whose utilization is 1 or
-more has no steady state; asking for it raises `ValueError` with the numbers.
+All rates are per second and all times are in seconds. A model with an unbounded queue
+whose utilization is 1 or more has no steady state; asking for it raises `ValueError`
+with the numbers. The finite-buffer model has a steady state at any load.
 
 See the chapter *Queueing models* (1.1).
 
 Examples:
-    >>> from otlpkb.performance.queueing import erlang_c, mmc
+    >>> from otlpkb.performance.queueing import erlang_c, mmc, mmck
     >>> round(erlang_c(2, 1.0), 6)
     0.333333
     >>> q = mmc(arrival_rate=8.0, service_rate=1.0, servers=10)
@@ -22,6 +24,8 @@ Examples:
     (0.8, 0.4092)
     >>> round(q.wait_time_cdf(0.5), 4)
     0.8495
+    >>> f"{mmck(9.9, 1.0, servers=10, capacity=1010).p_block:.2e}"
+    '4.16e-07'
 """
 
 from __future__ import annotations
@@ -31,15 +35,17 @@ import math
 import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, overload
+from typing import overload
 
 import numpy as np
 import numpy.typing as npt
 
 from otlpkb._checks import non_negative as _non_negative
 from otlpkb._checks import positive as _positive
+from otlpkb._checks import real_array as _real_array
 
 __all__ = [
+    "MMcKResult",
     "MMcResult",
     "QueueResult",
     "erlang_b",
@@ -48,26 +54,30 @@ __all__ = [
     "mg1",
     "mm1",
     "mmc",
+    "mmck",
     "servers_for_service_level",
     "simulate_fifo",
 ]
 
 FloatArray = npt.NDArray[np.float64]
 
+#: Past this many decades below the largest term a term no longer moves a double sum.
+_NEGLIGIBLE_LOG = 40.0  # e^-40 = 4e-18
+
 
 # ----------------------------------------------------------------------------- validation
 
 
-def _servers(value: object) -> int:
+def _servers(value: object, name: str = "servers") -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise ValueError(f"servers must be a positive integer, got {value!r}")
+        raise TypeError(f"{name} must be a positive integer, got {value!r}")
     if int(value) < 1:
-        raise ValueError(f"servers must be a positive integer, got {value!r}")
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
     return int(value)
 
 
-def _loads(load: Any) -> FloatArray:
-    arr = np.asarray(load, dtype=np.float64)
+def _loads(load: object) -> FloatArray:
+    arr = _real_array("load", load)
     if arr.size and (not np.all(np.isfinite(arr)) or np.any(arr < 0)):
         bad = arr[~(np.isfinite(arr) & (arr >= 0))].ravel()[0]
         raise ValueError(f"load must be finite and non-negative (Erlangs), got {bad!r}")
@@ -92,14 +102,15 @@ def erlang_b(servers: int, load: float) -> float: ...
 def erlang_b(servers: int, load: FloatArray | Sequence[float]) -> FloatArray: ...
 
 
-# --8<-- [start:erlang_b]
 def erlang_b(servers: int, load: float | FloatArray | Sequence[float]) -> float | FloatArray:
     """Blocking probability of an M/M/c/c loss system (Erlang B).
 
     Uses the recursion ``B(0) = 1``, ``B(k) = a B(k-1) / (k + a B(k-1))``: no factorials,
     no powers, every intermediate value in ``[0, 1]``, so it neither overflows nor loses
     precision for tens of thousands of servers. It runs once over ``k`` with all loads at
-    a time (numpy), so 10,000 loads cost about as much as a handful.
+    a time (numpy), so 10,000 loads cost about as much as a handful. Once every value has
+    underflowed to 0 the rest of the recursion keeps it 0, so the loop stops there: a
+    billion servers at a load of 5 Erlangs cost a few hundred steps.
 
     Args:
         servers: number of servers ``c`` (a positive int).
@@ -108,26 +119,31 @@ def erlang_b(servers: int, load: float | FloatArray | Sequence[float]) -> float 
 
     Returns:
         ``B(c, a)``, a float for a scalar ``load`` and an array of the same shape otherwise.
-        Values below the smallest normal double (about 2.2e-308) underflow towards 0.
+        Values below the smallest double (about 4.9e-324) are 0.
 
     Raises:
-        ValueError: for a non-integer or non-positive ``servers`` or a negative, NaN or
-            infinite ``load``.
+        TypeError: for a non-integer ``servers`` or a ``load`` that is not numeric.
+        ValueError: for a non-positive ``servers`` or a negative, NaN or infinite ``load``.
 
     Examples:
         >>> round(erlang_b(1, 1.0), 6)
         0.5
         >>> erlang_b(2, [1.0, 2.0]).round(6).tolist()
         [0.2, 0.4]
+        >>> erlang_b(10**9, 5.0)
+        0.0
     """
     c = _servers(servers)
     a = _loads(load)
     b = np.ones_like(a)
-    for k in range(1, c + 1):
+    # --8<-- [start:erlang_b]
+    for k in range(1, c + 1):  # every B(k) lies in [0, 1]
         ab = a * b
         b = ab / (k + ab)
-    return float(b) if b.ndim == 0 else b
+        if k % 64 == 0 and not b.any():
+            break  # all underflowed: B stays 0 for every larger k
     # --8<-- [end:erlang_b]
+    return float(b) if b.ndim == 0 else b
 
 
 @overload
@@ -136,7 +152,6 @@ def erlang_c(servers: int, load: float) -> float: ...
 def erlang_c(servers: int, load: FloatArray | Sequence[float]) -> FloatArray: ...
 
 
-# --8<-- [start:erlang_c]
 def erlang_c(servers: int, load: float | FloatArray | Sequence[float]) -> float | FloatArray:
     """Probability that an arrival must wait in an M/M/c queue (Erlang C).
 
@@ -151,6 +166,7 @@ def erlang_c(servers: int, load: float | FloatArray | Sequence[float]) -> float 
         ``C(c, a)``: a float for a scalar ``load``, else an array.
 
     Raises:
+        TypeError: for a non-integer ``servers`` or a non-numeric ``load``.
         ValueError: for bad ``servers``/``load`` or a load ``>= servers`` (no steady state).
 
     Examples:
@@ -168,9 +184,36 @@ def erlang_c(servers: int, load: float | FloatArray | Sequence[float]) -> float 
             f"with servers {c} (utilization {bad / c:.6g} >= 1)"
         )
     b = np.asarray(erlang_b(c, a), dtype=np.float64)
-    result = c * b / ((c - a) + a * b)
-    return float(result) if result.ndim == 0 else result
+    # --8<-- [start:erlang_c]
+    result = c * b / ((c - a) + a * b)  # c B / (c - a (1 - B)), nothing cancels
     # --8<-- [end:erlang_c]
+    return float(result) if result.ndim == 0 else result
+
+
+def _erlang_b_direct(c: int, a: float) -> float:
+    """``B(c, a)`` at one point, without the recursion over ``1..c``.
+
+    ``1 / B(c, a) = sum_i t_i`` with ``t_0 = 1`` and ``t_i = t_(i-1) (c - i + 1) / a``
+    (the Erlang sum read from its last term down). The terms are summed in log space,
+    chunk by chunk, until they are negligible (``e^-40`` of the largest) or their
+    largest already makes ``B`` underflow; either happens within ``O(sqrt(a))`` terms
+    of the peak, so ``B`` near ``c = a`` costs ``O(sqrt(a))``, not ``O(c)``.
+    """
+    peak, acc, log_t, i = 0.0, 1.0, 0.0, 0  # log of the largest term; sum / e^peak
+    while i < c:
+        j = np.arange(i, min(c, i + 4096), dtype=np.float64)
+        logs = log_t + np.cumsum(np.log1p((c - j - a) / a))  # log t_(i+1) ...
+        top = float(logs.max())
+        if top > peak:
+            acc *= math.exp(peak - top)
+            peak = top
+        acc += float(np.exp(logs - peak).sum())
+        log_t, i = float(logs[-1]), i + j.size
+        if peak > 745.2:  # 1/B > e^745: B is below the smallest double
+            return 0.0
+        if c - i < a and log_t < peak - _NEGLIGIBLE_LOG:
+            break  # the terms fall from here on, and are negligible already
+    return math.exp(-peak) / acc
 
 
 # ----------------------------------------------------------------------------- results
@@ -185,12 +228,14 @@ class QueueResult:
         arrival_rate: arrival rate ``lambda`` (per second).
         mean_service: mean service time ``E[S]`` (seconds).
         servers: number of servers ``c``.
-        utilization: ``rho = lambda E[S] / c``, the busy fraction of each server.
-        p_wait: probability that an arrival waits at all.
+        utilization: the busy fraction of each server, ``rho = lambda E[S] / c`` when
+            every arrival is served.
+        p_wait: probability that an arrival (an admitted one, if some are refused)
+            waits at all.
         mean_wait: mean time in queue ``Wq`` (before service starts).
         mean_response: mean time in system ``W = Wq + E[S]``.
-        mean_queue_length: mean number waiting ``Lq = lambda Wq``.
-        mean_in_system: mean number present ``L = lambda W``.
+        mean_queue_length: mean number waiting ``Lq`` (``lambda Wq`` by Little's law).
+        mean_in_system: mean number present ``L`` (``lambda W``).
     """
 
     model: str
@@ -218,7 +263,6 @@ class MMcResult(QueueResult):
     @overload
     def wait_time_cdf(self, t: FloatArray | Sequence[float]) -> FloatArray: ...
 
-    # --8<-- [start:wait_time_cdf]
     def wait_time_cdf(self, t: float | FloatArray | Sequence[float]) -> float | FloatArray:
         """Service level ``P(Wq <= t)``: the fraction of arrivals that wait at most ``t``.
 
@@ -228,24 +272,48 @@ class MMcResult(QueueResult):
         Returns:
             ``1 - C exp(-(c mu - lambda) t)``, a float or an array shaped like ``t``.
 
+        Raises:
+            TypeError: if ``t`` is not numeric.
+            ValueError: for a negative, NaN or infinite ``t``.
+
         Examples:
             >>> round(mm1(0.5, 1.0).wait_time_cdf(0.0), 6)
             0.5
         """
-        tt = np.asarray(t, dtype=np.float64)
+        tt = _real_array("t", t)
         if tt.size and (not np.all(np.isfinite(tt)) or np.any(tt < 0)):
             bad = tt[~(np.isfinite(tt) & (tt >= 0))].ravel()[0]
             raise ValueError(f"t must be finite and non-negative (seconds), got {bad!r}")
+        # --8<-- [start:wait_time_cdf]
         drain = self.servers / self.mean_service - self.arrival_rate  # c mu - lambda
         result = 1.0 - self.p_wait * np.exp(-drain * tt)
-        return float(result) if result.ndim == 0 else result
         # --8<-- [end:wait_time_cdf]
+        return float(result) if result.ndim == 0 else result
+
+
+@dataclass(frozen=True)
+class MMcKResult(QueueResult):
+    """Measures of an M/M/c/K queue: ``c`` servers and room for ``K`` requests in all.
+
+    An arrival that finds ``K`` requests present (``c`` in service, ``K - c`` waiting) is
+    refused. The inherited times, lengths and ``p_wait`` describe the admitted requests;
+    ``utilization`` is the busy fraction of a server, ``throughput / (c mu)``.
+
+    Attributes:
+        capacity: ``K``, the most requests in the system (in service plus waiting).
+        p_block: probability that an arrival is refused (Poisson arrivals see time
+            averages, so it is also the fraction of time the system is full).
+        throughput: admitted, and so served, requests per second, ``lambda (1 - p_block)``.
+    """
+
+    capacity: int
+    p_block: float
+    throughput: float
 
 
 # ----------------------------------------------------------------------------- models
 
 
-# --8<-- [start:mm1]
 def mm1(arrival_rate: float, service_rate: float) -> MMcResult:
     """The M/M/1 queue: Poisson arrivals, exponential service, one server.
 
@@ -260,6 +328,7 @@ def mm1(arrival_rate: float, service_rate: float) -> MMcResult:
         The steady-state measures.
 
     Raises:
+        TypeError: for a rate that is not a real number.
         ValueError: for non-positive rates or ``arrival_rate >= service_rate``.
 
     Examples:
@@ -284,10 +353,8 @@ def mm1(arrival_rate: float, service_rate: float) -> MMcResult:
         mean_queue_length=rho * rho / (1.0 - rho),
         mean_in_system=rho / (1.0 - rho),
     )
-    # --8<-- [end:mm1]
 
 
-# --8<-- [start:mmc]
 def mmc(arrival_rate: float, service_rate: float, servers: int) -> MMcResult:
     """The M/M/c queue: Poisson arrivals, exponential service, ``c`` servers, one FIFO line.
 
@@ -303,6 +370,7 @@ def mmc(arrival_rate: float, service_rate: float, servers: int) -> MMcResult:
         The measures, with `MMcResult.wait_time_cdf` for the service level.
 
     Raises:
+        TypeError: for arguments of the wrong type.
         ValueError: for bad arguments or utilization ``lambda / (c mu) >= 1``.
 
     Examples:
@@ -313,27 +381,97 @@ def mmc(arrival_rate: float, service_rate: float, servers: int) -> MMcResult:
     lam = _positive("arrival_rate", arrival_rate)
     mu = _positive("service_rate", service_rate)
     c = _servers(servers)
-    a = lam / mu
-    rho = a / c
-    _unstable(f"M/M/{c}", lam, c * mu, rho)
+    _unstable(f"M/M/{c}", lam, c * mu, lam / (c * mu))
+    # --8<-- [start:mmc]
+    a = lam / mu  # offered load, Erlangs
     p_wait = erlang_c(c, a)
-    wq = p_wait / (c * mu - lam)
+    wq = p_wait / (c * mu - lam)  # the queue drains at c mu - lambda
+    # --8<-- [end:mmc]
     return MMcResult(
         model=f"M/M/{c}",
         arrival_rate=lam,
         mean_service=1.0 / mu,
         servers=c,
-        utilization=rho,
+        utilization=a / c,
         p_wait=p_wait,
         mean_wait=wq,
         mean_response=wq + 1.0 / mu,
         mean_queue_length=lam * wq,
         mean_in_system=lam * wq + a,
     )
-    # --8<-- [end:mmc]
 
 
-# --8<-- [start:mg1]
+def mmck(arrival_rate: float, service_rate: float, servers: int, capacity: int) -> MMcKResult:
+    """The M/M/c/K queue: ``c`` exponential servers and room for ``K`` requests in all.
+
+    A Collector exporter's ``sending_queue`` with ``num_consumers`` consumers and
+    ``queue_size`` slots is this model with ``c = num_consumers`` and
+    ``K = num_consumers + queue_size`` (a request being exported has left the queue).
+    With ``a = lambda/mu``, ``rho = a/c`` and ``B = erlang_b(c, a)``, the stationary
+    probabilities relative to ``P(N <= c)`` are ``B rho^j`` for ``N = c + j``,
+    ``j = 0..K-c``; the refusal probability is ``P(N = K)`` and the rest follows by
+    Little's law. The geometric tail is summed in numpy, scaled by its largest term,
+    so ``K`` in the thousands or millions and ``rho`` far above 1 are safe (exponents are
+    taken from the largest term, so they stay small where the mass is); there is a
+    steady state at any load.
+
+    Args:
+        arrival_rate: ``lambda`` per second, positive.
+        service_rate: ``mu`` per second per server, positive.
+        servers: ``c``, a positive int.
+        capacity: ``K >= c``, the most requests in the system.
+
+    Returns:
+        The measures, with ``p_block`` and ``throughput``.
+
+    Raises:
+        TypeError: for arguments of the wrong type.
+        ValueError: for non-positive rates, ``servers < 1`` or ``capacity < servers``.
+
+    Examples:
+        >>> q = mmck(2.0, 1.0, servers=1, capacity=1)   # M/M/1/1: Erlang B, 2/3 refused
+        >>> round(q.p_block, 6), round(q.throughput, 6)
+        (0.666667, 0.666667)
+        >>> round(mmck(9.99, 1.0, servers=10, capacity=1010).mean_queue_length)
+        415
+    """
+    lam = _positive("arrival_rate", arrival_rate)
+    mu = _positive("service_rate", service_rate)
+    c = _servers(servers)
+    k = _servers(capacity, "capacity")
+    if k < c:
+        raise ValueError(f"capacity must be at least servers ({c}), got {capacity!r}")
+    a = lam / mu
+    rho, b = a / c, erlang_b(c, a)
+    # --8<-- [start:mmck]
+    j = np.arange(k - c + 1, dtype=np.float64)  # N = c + j requests present
+    top = k - c if rho > 1 else 0  # where the largest term B rho^j sits
+    w = np.exp((j - top) * math.log(rho))  # P(N = c + j) / P(N <= c) / (B rho^top)
+    below = (1.0 - b) * math.exp(-top * math.log(rho))  # P(N < c), on the same scale
+    z = below + b * float(w.sum())  # the normalising constant
+    p_block = b * float(w[-1]) / z  # an arrival finds N = K and is refused
+    admitted = below + b * float(w[:-1].sum())  # = z (1 - p_block), no cancellation
+    lq = b * float(j @ w) / z  # mean number waiting
+    # --8<-- [end:mmck]
+    throughput = lam * admitted / z
+    wq = lq / throughput
+    return MMcKResult(
+        model=f"M/M/{c}/{k}",
+        arrival_rate=lam,
+        mean_service=1.0 / mu,
+        servers=c,
+        utilization=min(1.0, throughput / (c * mu)),
+        p_wait=b * float(w[:-1].sum()) / admitted,
+        mean_wait=wq,
+        mean_response=wq + 1.0 / mu,
+        mean_queue_length=lq,
+        mean_in_system=lq + throughput / mu,
+        capacity=k,
+        p_block=p_block,
+        throughput=throughput,
+    )
+
+
 def mg1(arrival_rate: float, mean_service: float, service_variance: float) -> QueueResult:
     """The M/G/1 queue by the Pollaczek–Khinchine formula.
 
@@ -350,6 +488,7 @@ def mg1(arrival_rate: float, mean_service: float, service_variance: float) -> Qu
         The steady-state measures (``p_wait`` is ``rho``: Poisson arrivals see time averages).
 
     Raises:
+        TypeError: for an argument that is not a real number.
         ValueError: for bad arguments or ``rho = lambda E[S] >= 1``.
 
     Examples:
@@ -360,9 +499,11 @@ def mg1(arrival_rate: float, mean_service: float, service_variance: float) -> Qu
     lam = _positive("arrival_rate", arrival_rate)
     es = _positive("mean_service", mean_service)
     var = _non_negative("service_variance", service_variance)
+    _unstable("M/G/1", lam, 1.0 / es, lam * es)
+    # --8<-- [start:mg1]
     rho = lam * es
-    _unstable("M/G/1", lam, 1.0 / es, rho)
-    wq = lam * (var + es * es) / (2.0 * (1.0 - rho))
+    wq = lam * (var + es * es) / (2.0 * (1.0 - rho))  # lambda E[S^2] / (2 (1 - rho))
+    # --8<-- [end:mg1]
     return QueueResult(
         model="M/G/1",
         arrival_rate=lam,
@@ -375,7 +516,6 @@ def mg1(arrival_rate: float, mean_service: float, service_variance: float) -> Qu
         mean_queue_length=lam * wq,
         mean_in_system=lam * (wq + es),
     )
-    # --8<-- [end:mg1]
 
 
 def md1(arrival_rate: float, service_rate: float) -> QueueResult:
@@ -392,6 +532,7 @@ def md1(arrival_rate: float, service_rate: float) -> QueueResult:
         The steady-state measures.
 
     Raises:
+        TypeError: for a rate that is not a real number.
         ValueError: for non-positive rates or ``arrival_rate >= service_rate``.
 
     Examples:
@@ -409,14 +550,17 @@ def md1(arrival_rate: float, service_rate: float) -> QueueResult:
 # ----------------------------------------------------------------------------- sizing
 
 
-# --8<-- [start:servers_for_service_level]
 def servers_for_service_level(
     arrival_rate: float, service_rate: float, target_wait: float, level: float
 ) -> int:
     """The least number of M/M/c servers for which ``P(Wq <= target_wait) >= level``.
 
-    Walks ``c`` upwards from the first stable value, carrying the Erlang B recursion
-    along, so the whole search costs ``O(c)`` operations even for thousands of servers.
+    Starts at the first stable count ``c > a`` (``a = lambda/mu``) with Erlang B computed
+    there directly (its sum read from the top term down, stopped once the terms are
+    negligible), then walks ``c`` upwards carrying the Erlang B recursion along. The
+    answer lies ``O(sqrt(a))`` above ``a``, so a load of a billion Erlangs costs about a
+    million steps, not a billion; once B underflows, the wait probability is 0 and the
+    walk stops.
 
     Args:
         arrival_rate: ``lambda`` per second, positive.
@@ -428,6 +572,7 @@ def servers_for_service_level(
         The least ``c`` meeting the objective.
 
     Raises:
+        TypeError: for an argument that is not a real number.
         ValueError: for bad arguments.
 
     Examples:
@@ -437,26 +582,26 @@ def servers_for_service_level(
     lam = _positive("arrival_rate", arrival_rate)
     mu = _positive("service_rate", service_rate)
     t = _non_negative("target_wait", target_wait)
-    if isinstance(level, bool) or not isinstance(level, numbers.Real) or not 0 < level < 1:
+    if isinstance(level, bool) or not isinstance(level, numbers.Real):
+        raise TypeError(f"level must be a fraction strictly between 0 and 1, got {level!r}")
+    if not 0 < level < 1:
         raise ValueError(f"level must be a fraction strictly between 0 and 1, got {level!r}")
     a = lam / mu
-    b = 1.0
-    k = 0
+    k = math.floor(a) + 1  # the least stable number of servers
+    b = _erlang_b_direct(k, a)
+    # --8<-- [start:servers_for_service_level]
     while True:
-        k += 1
-        b = a * b / (k + a * b)  # Erlang B(k, a)
-        if k <= a:
-            continue  # unstable with k servers
         c_wait = k * b / ((k - a) + a * b)  # Erlang C(k, a)
         if 1.0 - c_wait * math.exp(-(k * mu - lam) * t) >= level:
             return k
+        k += 1
+        b = a * b / (k + a * b)  # Erlang B(k, a) from B(k - 1, a)
     # --8<-- [end:servers_for_service_level]
 
 
 # ----------------------------------------------------------------------------- simulation
 
 
-# --8<-- [start:simulate_fifo]
 def simulate_fifo(
     arrival_times: npt.ArrayLike, service_times: npt.ArrayLike, servers: int = 1
 ) -> tuple[FloatArray, FloatArray]:
@@ -476,6 +621,7 @@ def simulate_fifo(
         ``(waits, departures)``: each customer's time in queue and departure instant.
 
     Raises:
+        TypeError: for non-numeric inputs or a non-integer ``servers``.
         ValueError: on empty or mismatched inputs, decreasing arrival times, negative or
             non-finite values, or bad ``servers``.
 
@@ -484,8 +630,8 @@ def simulate_fifo(
         >>> w.tolist(), d.tolist()
         ([0.0, 1.0, 1.5], [2.0, 3.0, 4.0])
     """
-    arr = np.asarray(arrival_times, dtype=np.float64).ravel()
-    svc = np.asarray(service_times, dtype=np.float64).ravel()
+    arr = _real_array("arrival_times", arrival_times).ravel()
+    svc = _real_array("service_times", service_times).ravel()
     c = _servers(servers)
     if arr.size == 0:
         raise ValueError("arrival_times must not be empty")
@@ -493,19 +639,22 @@ def simulate_fifo(
         raise ValueError(
             f"service_times must have one entry per arrival, got {svc.size} for {arr.size}"
         )
-    if not (np.all(np.isfinite(arr)) and np.all(np.isfinite(svc))):
-        raise ValueError("arrival_times and service_times must be finite")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError("arrival_times must be finite")
+    if not np.all(np.isfinite(svc)):
+        raise ValueError("service_times must be finite")
     if np.any(np.diff(arr) < 0):
         raise ValueError("arrival_times must be non-decreasing")
     if np.any(svc < 0):
         raise ValueError(f"service_times must be >= 0, got {float(svc[svc < 0][0])!r}")
-    free = [float(arr[0])] * c  # when each server is next free
     waits = np.empty_like(arr)
     departures = np.empty_like(arr)
+    # --8<-- [start:simulate_fifo]
+    free = [float(arr[0])] * c  # a heap: when each server is next free
     for n, (a_n, s_n) in enumerate(zip(arr.tolist(), svc.tolist(), strict=True)):
-        start = max(a_n, free[0])
+        start = max(a_n, free[0])  # the earliest server, once the customer is here
         waits[n] = start - a_n
         departures[n] = start + s_n
         heapq.heapreplace(free, start + s_n)
-    return waits, departures
     # --8<-- [end:simulate_fifo]
+    return waits, departures
