@@ -2,8 +2,9 @@
 # # Queueing models for an exporter's sending queue
 #
 # Chapter 1.1 of otlpkb. An OTLP exporter with `sending_queue.num_consumers: 10` is an
-# M/M/c-like queue with c = 10 servers. This script reproduces a call-centre Erlang C
-# example, sizes the consumers of an exporter, and checks Little's law on simulated data.
+# M/M/c-like queue with c = 10 servers, and its 1,000 slots make it M/M/10/1010. This
+# script reproduces a call-centre Erlang C example, sizes the consumers of an exporter,
+# asks how often a full queue refuses, and checks Little's law on simulated data.
 
 # %%
 import matplotlib.pyplot as plt
@@ -14,13 +15,15 @@ from otlpkb.performance.queueing import (
     md1,
     mm1,
     mmc,
+    mmck,
     servers_for_service_level,
     simulate_fifo,
 )
 
 # %% [markdown]
 # ## A call-centre worked example
-# 360 calls per 30 minutes, 240 s average handle time, 55 agents, 15 s answer target.
+# 360 calls per 30 minutes, 240 s average handle time, 55 agents, 15 s answer target
+# (the same computation as the chapter's table).
 
 # %%
 lam, mu, agents = 360 / 1800, 1 / 240, 55
@@ -29,7 +32,7 @@ print(f"offered load     {lam / mu:.1f} Erlangs, occupancy {q.utilization:.3f}")
 print(f"P(wait)          {q.p_wait:.4f}")
 print(f"ASA (mean wait)  {q.mean_wait:.2f} s")
 print(f"service level    {q.wait_time_cdf(15.0):.4f} answered within 15 s")
-print("agents for 80/20:", servers_for_service_level(lam, mu, 20.0, 0.8))
+print("agents for 80 % within 15 s:", servers_for_service_level(lam, mu, 15.0, 0.8))
 
 # %% [markdown]
 # ## An exporter: 10 consumers, 50 ms per export
@@ -42,7 +45,19 @@ for rate in (100.0, 150.0, 180.0, 195.0):
     need = servers_for_service_level(rate, service_rate, 0.010, 0.99)
     print(
         f"{rate:5.0f} batches/s: utilization {r.utilization:.2f}, "
-        f"P(wait) {r.p_wait:.3f}, Wq {1000 * r.mean_wait:6.2f} ms, consumers for 99%<10ms: {need}"
+        f"P(wait) {r.p_wait:.3f}, Wq {1000 * r.mean_wait:6.2f} ms, "
+        f"consumers for 99 % < 10 ms: {need}"
+    )
+
+# %% [markdown]
+# ## The finite queue: how often does a 1,000-slot queue refuse?
+
+# %%
+for rho in (0.9, 0.99, 0.999, 1.1):
+    f = mmck(10 * rho * service_rate, service_rate, servers=10, capacity=1010)
+    print(
+        f"utilization {rho:5.3f}: P(refused) {f.p_block:.3g}, "
+        f"mean queue {f.mean_queue_length:7.1f}, throughput {f.throughput:6.1f}/s"
     )
 
 # %% [markdown]
@@ -76,5 +91,6 @@ number = np.cumsum(steps[order])
 L = np.sum(number[:-1] * np.diff(times[order])) / horizon
 W = np.mean(departures - arrivals)
 print(f"time-average L = {L:.4f}; lambda_hat * W = {n / horizon * W:.4f}")
-print(f"simulated Wq = {waits.mean():.4f}; Erlang C Wq = {mmc(lam, 1.0, c).mean_wait:.4f}")
+wq = mmc(lam, 1.0, c).mean_wait
+print(f"simulated Wq = {waits.mean():.4f}; Erlang C Wq = {wq:.4f}")
 print(f"Erlang C P(wait) = {erlang_c(c, lam):.4f}; simulated {np.mean(waits > 0):.4f}")

@@ -603,3 +603,20 @@ def test_direct_erlang_b_matches_mpmath(c, a):
     from otlpkb.performance.queueing import _erlang_b_direct
 
     assert _erlang_b_direct(c, a) == pytest.approx(float(mp_erlang_b_gamma(c, a)), rel=1e-11)
+
+
+def test_example_computes_the_pages_worked_example(capsys, monkeypatch):
+    """Issue 9, item 8: the example printed 54 agents (a 20 s target) where the page,
+    for the tutorial's 15 s target, gives 55. Both must state the same computation:
+    360 calls per half hour, 240 s handle time, 80 % answered within 15 s."""
+    import runpy
+
+    from kbtest import ROOT
+
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    runpy.run_path(str(ROOT / "examples" / "performance" / "queueing.py"), run_name="__main__")
+    out = capsys.readouterr().out
+    need = servers_for_service_level(360 / 1800, 1 / 240, 15.0, 0.8)
+    assert f"agents for 80 % within 15 s: {need}\n" in out
+    assert need == 55
+    assert "P(refused) 4.16e-07" in out  # the M/M/10/1010 row at 99 % (mpmath test above)
