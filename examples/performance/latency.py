@@ -1,8 +1,8 @@
 # %% [markdown]
 # # Latency analysis: sketches, fan-out and budgets
 #
-# Chapter 1.2 of otlpkb. Percentiles from a mergeable log histogram against numpy's exact
-# ones, the tail-at-scale arithmetic, and a p99 budget across pipeline stages.
+# Chapter 1.2 of otlpkb. Percentiles from a mergeable log histogram against numpy's
+# exact ones, the tail-at-scale arithmetic, and a p99 budget across pipeline stages.
 
 # %%
 import matplotlib.pyplot as plt
@@ -34,15 +34,19 @@ for data in collectors:
     merged.merge(h)
 everything = np.concatenate(collectors)
 qs = [0.5, 0.9, 0.99, 0.999]
-for q, est, true in zip(qs, merged.quantile(qs), exact_quantile(everything, qs), strict=True):
+exact = exact_quantile(everything, qs)
+for q, est, true in zip(qs, merged.quantile(qs), exact, strict=True):
     print(
         f"p{100 * q:g}: sketch {1000 * est:8.3f} ms  exact {1000 * true:8.3f} ms  "
         f"error {abs(est - true) / true:.2%}"
     )
-print(f"{merged.count:,} values in {merged.num_buckets} buckets ({merged.nbytes} bytes)")
+print(f"{merged.count:,} values in {merged.num_buckets} buckets ({merged.nbytes} B)")
 print(
-    f"an OTLP exponential histogram at scale 8 has accuracy {exponential_histogram_accuracy(8):.4%}"
+    "counters for 1 us to 1,000 s at 1 %:",
+    merged.buckets_needed(1e-6, 1e3),
 )
+alpha8 = exponential_histogram_accuracy(8)
+print(f"an OTLP exponential histogram at scale 8 has accuracy {alpha8:.4%}")
 
 # %% [markdown]
 # ## The tail at scale
@@ -58,7 +62,8 @@ ax.set_ylabel("P(request slow)")
 ax.legend()
 plt.show()
 print("1% slow leaves at N=100:", round(fanout_slow_probability(0.01, 100), 3))
-print("leaf quantile for a p99 request over 100 leaves:", fanout_required_quantile(0.99, 100))
+q_leaf = fanout_required_quantile(0.99, 100)
+print("leaf quantile for a p99 request over 100 leaves:", q_leaf)
 
 # %% [markdown]
 # ## A pipeline budget: SDK export -> gateway -> backend, 250 ms at p99
@@ -72,4 +77,5 @@ report = check_budget([sdk, gateway, backend], budget=0.250, quantile=0.99, seed
 print(report)
 shards = parallel(*[backend] * 4, seed=2)
 print("p99 of a 4-shard backend query:", round(exact_quantile(shards, 0.99), 4))
-print("p99 of the serial path:", round(exact_quantile(serial(sdk, gateway, backend), 0.99), 4))
+path = serial(sdk, gateway, backend)
+print("p99 of the serial path:", round(exact_quantile(path, 0.99), 4))

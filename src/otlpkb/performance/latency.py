@@ -37,6 +37,8 @@ from typing import Any, overload
 import numpy as np
 import numpy.typing as npt
 
+from otlpkb._checks import real as _real
+
 __all__ = [
     "BudgetReport",
     "LogHistogram",
@@ -90,7 +92,6 @@ def exact_quantile(values: npt.ArrayLike, q: float) -> float: ...
 def exact_quantile(values: npt.ArrayLike, q: FloatArray | Sequence[float]) -> FloatArray: ...
 
 
-# --8<-- [start:exact_quantile]
 def exact_quantile(
     values: npt.ArrayLike, q: float | FloatArray | Sequence[float]
 ) -> float | FloatArray:
@@ -113,17 +114,17 @@ def exact_quantile(
         >>> exact_quantile([5.0, 1.0, 3.0, 2.0], [0.0, 0.5, 0.99, 1.0]).tolist()
         [1.0, 2.0, 3.0, 5.0]
     """
-    arr = np.sort(_latencies("values", values))
     qq = _quantiles(q)
-    out = arr[_ranks(qq, arr.size)]
-    return float(out) if out.ndim == 0 else out
+    # --8<-- [start:exact_quantile]
+    arr = np.sort(_latencies("values", values))
+    out = arr[_ranks(qq, arr.size)]  # the 0-based rank floor(q (n - 1))
     # --8<-- [end:exact_quantile]
+    return float(out) if out.ndim == 0 else out
 
 
 # ----------------------------------------------------------------------------- sketch
 
 
-# --8<-- [start:loghistogram]
 class LogHistogram:
     """A mergeable histogram with logarithmic buckets and relative-error quantiles.
 
@@ -136,9 +137,11 @@ class LogHistogram:
 
     Zeros are counted apart (so are values below the smallest normal double, about
     2.2e-308, which cannot be bucketed with relative accuracy); negative values, NaN and
-    infinities are rejected. Memory is one counter per occupied bucket span: about
-    ``ln(max/min) / ln(gamma)`` counters, e.g. 1,037 at ``alpha = 1 %`` for latencies
-    from 1 microsecond to 1,000 seconds, and at most about 71,000 for the full double range.
+    infinities are rejected. Memory is one counter per bucket from the lowest to the
+    highest occupied one: ``ceil(log_gamma max) - ceil(log_gamma min) + 1`` counters
+    (`buckets_needed`), which is at most ``ceil(ln(max/min) / ln(gamma)) + 1``: 1,037 at
+    ``alpha = 1 %`` for latencies from 1 microsecond to 1,000 seconds, and about 71,000
+    for the whole range of normal doubles.
 
     Args:
         relative_accuracy: ``alpha``, strictly between 0 and 1 (e.g. ``0.01`` for 1 %).
@@ -208,6 +211,44 @@ class LogHistogram:
         """Bytes held by the bucket counters."""
         return int(self._counts.nbytes)
 
+    def buckets_needed(self, low: float, high: float) -> int:
+        """Bucket counters this histogram keeps once it holds values from ``low`` to ``high``.
+
+        The counters span bucket ``ceil(log_gamma low)`` to ``ceil(log_gamma high)``, so the
+        count is their difference plus one. It depends on where the two values fall
+        against the bucket edges, not only on their ratio: ``gamma^0.9`` and
+        ``gamma^1.1`` (a ratio of ``gamma^0.2``) need two counters.
+
+        Args:
+            low: the smallest positive value, at least the smallest normal double.
+            high: the largest value, ``>= low``, finite.
+
+        Returns:
+            The number of counters, the same as `num_buckets` after adding both values.
+
+        Raises:
+            TypeError: if a bound is not a real number.
+            ValueError: for a bound that is not finite and normal, or ``low > high``.
+
+        Examples:
+            >>> h = LogHistogram(0.01)
+            >>> h.buckets_needed(1e-6, 1e3)
+            1037
+            >>> h.buckets_needed(h.gamma**0.9, h.gamma**1.1)
+            2
+        """
+        lo = _real("low", low)
+        hi = _real("high", high)
+        if not (_MIN_POSITIVE <= lo <= hi):
+            raise ValueError(
+                f"need {float(_MIN_POSITIVE):.3g} <= low <= high, got low={low!r}, high={high!r}"
+            )
+        # --8<-- [start:buckets_needed]
+        first = math.ceil(math.log(lo) * self._inv_ln_gamma)  # bucket of the smallest value
+        last = math.ceil(math.log(hi) * self._inv_ln_gamma)
+        return last - first + 1
+        # --8<-- [end:buckets_needed]
+
     def _grow(self, lo: int, hi: int) -> None:
         """Make the counter array cover bucket indices ``lo..hi``."""
         if self._counts.size == 0:
@@ -238,10 +279,11 @@ class LogHistogram:
         self._zeros += int(arr.size - positive.size)
         if positive.size == 0:
             return
-        idx = np.ceil(np.log(positive) * self._inv_ln_gamma).astype(np.int64)
-        lo, hi = int(idx.min()), int(idx.max())
-        self._grow(lo, hi)
+        # --8<-- [start:loghistogram-add]
+        idx = np.ceil(np.log(positive) * self._inv_ln_gamma).astype(np.int64)  # i(x)
+        self._grow(int(idx.min()), int(idx.max()))  # one dense counter per bucket
         self._counts += np.bincount(idx - self._offset, minlength=self._counts.size)
+        # --8<-- [end:loghistogram-add]
 
     def merge(self, other: LogHistogram) -> None:
         """Add ``other``'s counts into this histogram (same ``relative_accuracy`` required).
@@ -261,9 +303,11 @@ class LogHistogram:
         self._min = min(self._min, other._min)
         self._max = max(self._max, other._max)
         if other._counts.size:
+            # --8<-- [start:loghistogram-merge]
             self._grow(other._offset, other._offset + other._counts.size - 1)
-            start = other._offset - self._offset
+            start = other._offset - self._offset  # align the two bucket ranges
             self._counts[start : start + other._counts.size] += other._counts
+            # --8<-- [end:loghistogram-merge]
 
     @overload
     def quantile(self, q: float) -> float: ...
@@ -290,13 +334,16 @@ class LogHistogram:
             raise ValueError("quantile of an empty LogHistogram: add values first")
         qq = _quantiles(q)
         rank = _ranks(qq, n) - self._zeros  # rank among the positive values
-        cumulative = np.cumsum(self._counts)
-        pos = np.searchsorted(cumulative, np.maximum(rank, 0), side="right")
-        pos = np.minimum(pos, max(self._counts.size - 1, 0))
-        index = (pos + self._offset).astype(np.float64)
+        last = max(self._counts.size - 1, 0)
         with np.errstate(over="ignore"):  # near the largest doubles; clipped just below
-            value = np.exp(index / self._inv_ln_gamma + math.log(2.0 / (self._gamma + 1.0)))
-        value = np.clip(value, self._min, self._max)  # the true quantile lies in [min, max]
+            # --8<-- [start:loghistogram-quantile]
+            cumulative = np.cumsum(self._counts)  # the bucket holding rank r: a search
+            pos = np.searchsorted(cumulative, np.maximum(rank, 0), side="right")
+            index = (np.minimum(pos, last) + self._offset).astype(np.float64)
+            mid = math.log(2.0 / (self._gamma + 1.0))  # the value 2 gamma^i / (gamma + 1)
+            value = np.exp(index / self._inv_ln_gamma + mid)
+            value = np.clip(value, self._min, self._max)  # the truth lies in [min, max]
+            # --8<-- [end:loghistogram-quantile]
         out = np.where(rank < 0, 0.0, value)  # ranks below zero fall among the zeros
         return float(out) if out.ndim == 0 else out
 
@@ -305,8 +352,6 @@ class LogHistogram:
             f"LogHistogram(relative_accuracy={self.relative_accuracy!r}, count={self.count}, "
             f"buckets={self.num_buckets})"
         )
-
-    # --8<-- [end:loghistogram]
 
 
 def exponential_histogram_accuracy(scale: int) -> float:
@@ -348,7 +393,6 @@ def _exponential_bucket_index(value: float, scale: int) -> int:
     return math.floor(math.log(value) * math.ldexp(1.0 / math.log(2.0), scale))
 
 
-# --8<-- [start:histogram-scale]
 def exponential_histogram_scale(
     low: float, high: float, *, max_size: int = 160, max_scale: int = 20
 ) -> tuple[int, int]:
@@ -386,20 +430,17 @@ def exponential_histogram_scale(
     if isinstance(max_size, bool) or not isinstance(max_size, numbers.Integral) or max_size < 2:
         raise ValueError(f"max_size must be an integer >= 2, got {max_size!r}")
     exponential_histogram_accuracy(max_scale)  # validates the scale
-    for scale in range(int(max_scale), -11, -1):
-        buckets = (
-            _exponential_bucket_index(float(high), scale)
-            - _exponential_bucket_index(float(low), scale)
-            + 1
-        )
+    lo, hi = float(low), float(high)
+    # --8<-- [start:histogram-scale]
+    for scale in range(int(max_scale), -11, -1):  # halve the resolution until it fits
+        first = _exponential_bucket_index(lo, scale)
+        buckets = _exponential_bucket_index(hi, scale) - first + 1
         if buckets <= max_size:
             return scale, buckets
+    # --8<-- [end:histogram-scale]
     raise ValueError(
         f"values from {low!r} to {high!r} need more than {max_size} buckets at any scale"
     )
-
-
-# --8<-- [end:histogram-scale]
 
 
 # ----------------------------------------------------------------------------- fan-out
@@ -413,7 +454,6 @@ def fanout_slow_probability(
 ) -> float | FloatArray: ...
 
 
-# --8<-- [start:fanout]
 def fanout_slow_probability(
     p_slow: float | FloatArray | Sequence[float], fanout: int | npt.ArrayLike
 ) -> float | FloatArray:
@@ -445,7 +485,9 @@ def fanout_slow_probability(
     if n.dtype == np.bool_ or not np.issubdtype(n.dtype, np.integer) or np.any(n < 1):
         raise ValueError(f"fanout must be positive integers, got {fanout!r}")
     with np.errstate(divide="ignore"):
-        out = -np.expm1(n * np.log1p(-p))
+        # --8<-- [start:fanout]
+        out = -np.expm1(n * np.log1p(-p))  # 1 - (1 - p)^N, keeping tiny p's digits
+        # --8<-- [end:fanout]
     return float(out) if out.ndim == 0 else out
 
 
@@ -477,8 +519,9 @@ def fanout_required_quantile(quantile: float, fanout: int) -> float:
         raise ValueError(f"quantile must be strictly between 0 and 1, got {quantile!r}")
     if isinstance(fanout, bool) or not isinstance(fanout, numbers.Integral) or fanout < 1:
         raise ValueError(f"fanout must be a positive integer, got {fanout!r}")
-    return math.exp(math.log(float(quantile)) / int(fanout))
-    # --8<-- [end:fanout]
+    # --8<-- [start:fanout-quantile]
+    return math.exp(math.log(float(quantile)) / int(fanout))  # q^(1/N)
+    # --8<-- [end:fanout-quantile]
 
 
 # ----------------------------------------------------------------------------- composition
@@ -496,10 +539,11 @@ def _resample(stages: list[FloatArray], size: int | None, seed: int) -> FloatArr
     if isinstance(size, bool) or not isinstance(size, numbers.Integral) or size < 1:
         raise ValueError(f"size must be a positive integer, got {size!r}")
     rng = np.random.default_rng(seed)
-    return np.stack([s[rng.integers(0, s.size, size)] for s in stages])
+    # --8<-- [start:resample]
+    return np.stack([s[rng.integers(0, s.size, size)] for s in stages])  # one row a stage
+    # --8<-- [end:resample]
 
 
-# --8<-- [start:composition]
 def serial(*stages: npt.ArrayLike, size: int | None = None, seed: int = 0) -> FloatArray:
     """Samples of the latency of stages run one after another (the sum), stages independent.
 
@@ -521,7 +565,11 @@ def serial(*stages: npt.ArrayLike, size: int | None = None, seed: int = 0) -> Fl
         >>> serial([1.0], [2.0], [0.5]).tolist()
         [3.5]
     """
-    return np.asarray(_resample(_stages(stages), size, seed).sum(axis=0), dtype=np.float64)
+    # --8<-- [start:composition]
+    draws = _resample(_stages(stages), size, seed)  # a row of samples per stage
+    total = draws.sum(axis=0)  # stages in sequence add up
+    # --8<-- [end:composition]
+    return np.asarray(total, dtype=np.float64)
 
 
 def parallel(*stages: npt.ArrayLike, size: int | None = None, seed: int = 0) -> FloatArray:
@@ -542,8 +590,11 @@ def parallel(*stages: npt.ArrayLike, size: int | None = None, seed: int = 0) -> 
         >>> parallel([1.0], [2.0], [0.5]).tolist()
         [2.0]
     """
-    return np.asarray(_resample(_stages(stages), size, seed).max(axis=0), dtype=np.float64)
-    # --8<-- [end:composition]
+    draws = _resample(_stages(stages), size, seed)
+    # --8<-- [start:composition-parallel]
+    slowest = draws.max(axis=0)  # branches awaited together: the slowest decides
+    # --8<-- [end:composition-parallel]
+    return np.asarray(slowest, dtype=np.float64)
 
 
 # ----------------------------------------------------------------------------- budgets
@@ -572,7 +623,6 @@ class BudgetReport:
     headroom: float
 
 
-# --8<-- [start:budget]
 def split_budget(budget: float, weights: npt.ArrayLike) -> FloatArray:
     """Split an end-to-end latency allowance across stages in proportion to ``weights``.
 
@@ -636,8 +686,11 @@ def check_budget(
     allowed = float(split_budget(budget, [1.0])[0])
     qq = float(_quantiles(quantile))
     arrays = _stages(tuple(stages))
-    per_stage = tuple(float(exact_quantile(s, qq)) for s in arrays)
-    end_to_end = float(exact_quantile(serial(*arrays, size=size, seed=seed), qq))
+    # --8<-- [start:budget]
+    per_stage = tuple(float(exact_quantile(s, qq)) for s in arrays)  # what adding claims
+    composed = serial(*arrays, size=size, seed=seed)  # what a request sees
+    end_to_end = float(exact_quantile(composed, qq))
+    # --8<-- [end:budget]
     return BudgetReport(
         quantile=qq,
         budget=allowed,
@@ -647,4 +700,3 @@ def check_budget(
         within_budget=bool(end_to_end <= allowed),
         headroom=allowed - end_to_end,
     )
-    # --8<-- [end:budget]
