@@ -3,8 +3,9 @@
 #
 # Chapter 1.3 of otlpkb. Fits the Universal Scalability Law (and Amdahl's law) to the
 # SPEC SDM91 benchmark from Gunther's *Guerrilla Capacity Planning*, evaluates the OTLP
-# specification's throughput bound, tabulates the batch processor's trade-off in closed
-# form and in simulation, and simulates a Collector pipeline through a back-end slowdown.
+# specification's throughput bound, tabulates the batch processor's trade-off in
+# closed form and in simulation, and simulates a Collector pipeline through a back-end
+# slowdown.
 
 # %%
 import matplotlib.pyplot as plt
@@ -39,8 +40,9 @@ scripts_per_hour = np.array([64.9, 995.9, 1652.4, 1853.2, 1828.9, 1775.0, 1702.2
 fit = fit_usl(users, scripts_per_hour)
 amd = fit_usl(users, scripts_per_hour, model="amdahl")
 print(
-    f"USL:    sigma={fit.sigma:.4g} ± {fit.sigma_se:.2g}, kappa={fit.kappa:.3g} "
-    f"± {fit.kappa_se:.2g}, lambda={fit.lam:.4g} ± {fit.lam_se:.3g}, peak at N={fit.peak:.0f}"
+    f"USL:    sigma={fit.sigma:.4g} ± {fit.sigma_se:.2g}, "
+    f"kappa={fit.kappa:.3g} ± {fit.kappa_se:.2g}, "
+    f"lambda={fit.lam:.4g} ± {fit.lam_se:.3g}, peak at N={fit.peak:.0f}"
 )
 print(
     f"Amdahl: p={1 - amd.sigma:.4f}, lambda={amd.lam:.4g}; "
@@ -71,11 +73,12 @@ print(otlp_throughput_bound(10, 8192, 0.02, 0.05), "spans/s with 10 consumers x 
 # %% [markdown]
 # ## The batch processor's trade-off, closed form and simulated
 #
-# 2,000 spans/s of single-span requests; timeout 200 ms; several `send_batch_size` values.
+# 2,000 spans/s of single-span requests; timeout 200 ms; several `send_batch_size`
+# values. The timer share is the fraction of batches that the timer sends.
 
 # %%
 rate, timeout = 2000.0, 0.2
-print("send_batch_size  batches/s (model, sim)  added latency ms (model, sim)")
+print("send_batch_size  batches/s (model, sim)  added ms (model, sim)  timer share")
 for k in (50, 200, 400, 1000, 8192):
     cf = batch_closed_form(rate, k, timeout)
     cfg = PipelineConfig(
@@ -87,13 +90,15 @@ for k in (50, 200, 400, 1000, 8192):
     print(
         f"{k:15d}  {cf.batches_per_second:8.2f} {len(r.batch_sizes) / 20.0:8.2f}"
         f"      {1e3 * cf.mean_added_latency:8.2f} {1e3 * r.batch_wait.mean():8.2f}"
+        f"  {cf.timeout_fraction:.3g}"
     )
 
 # %% [markdown]
 # ## A back-end slowdown, simulated
 #
-# 10,000 spans/s in requests of 100 spans; the back end serves a batch in 50 ms on average
-# until it slows down 40-fold between t = 60 s and t = 120 s.
+# 10,000 spans/s in requests of 100 spans; the back end serves a batch in 50 ms on
+# average until it slows down 40-fold between t = 60 s and t = 120 s. Batches refused
+# by the full queue are lost: the batch processor had already accepted them.
 
 # %%
 cfg = PipelineConfig(

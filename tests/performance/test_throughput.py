@@ -8,11 +8,14 @@ External checks:
 * scipy.optimize.curve_fit on the same data, side by side;
 * the OTLP specification's example (100 spans/request, 200 ms + 300 ms, 1 in flight
   -> 200 spans/s);
-* a brute-force Monte Carlo of the batch processor written here with numpy.
+* a brute-force Monte Carlo of the batch processor written here with numpy;
+* mpmath's regularized incomplete gamma function for the Poisson tails of the batch
+  processor's timer share.
 """
 
 import math
 
+import mpmath
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -101,7 +104,14 @@ def test_specsdm91_matches_r_usl_nonlinear_fit():
     assert f.lam_se == pytest.approx(14.21, rel=5e-4)
     assert f.residual_se == pytest.approx(82.85, rel=5e-4)
     assert f.dof == 4
-    assert round(f.peak) == 97  # R: signif(peak.scalability(u), 2) = 110 in usl 1.x
+
+
+def test_peak_matches_r_usl_peak_scalability():
+    """smoeding/usl tests/peak-scalability.Rout.save (commit 0c22191b): on specsdm91,
+    signif(peak.scalability(u), 2) prints 97, and with coefficients 0.001 and 0.00001
+    it prints 320."""
+    assert float(f"{fit_usl(SDM_N, SDM_X).peak:.2g}") == 97
+    assert float(f"{usl_peak(0.001, 0.00001):.2g}") == 320
 
 
 def test_specsdm91_matches_r_usl_linearisation():
@@ -296,6 +306,22 @@ def test_amdahl_fit_side_by_side_with_scipy():
     assert f.rss > fit_usl(n, x).rss  # the retrograde data need coherency
     with pytest.raises(ValueError, match="model"):
         fit_usl(n, x, model="gustafson")
+
+
+@pytest.mark.parametrize("k", [25, 50, 100, 200, 300, 400, 600, 8192])
+def test_timer_share_is_computed_directly(k):
+    """Issue 17, item 14: at 2,000 spans/s and 200 ms the page printed a timer share of
+    1.79e-12 for k = 25..200, the rounding residue of (p_send - p_size) / p_send. The
+    share is P(1 <= N(T) < k) / P(N(T) >= 1), here from mpmath's regularized upper
+    incomplete gamma function: P(N <= k - 1) = Q(k, lambda T)."""
+    mu = 2000.0 * 0.2
+    with mpmath.workdps(60):
+        below_k = mpmath.gammainc(k, mpmath.mpf(mu), mpmath.inf, regularized=True)
+        want = (below_k - mpmath.exp(-mu)) / (1 - mpmath.exp(-mu))
+    got = batch_closed_form(2000.0, k, 0.2).timeout_fraction
+    assert got == pytest.approx(float(want), rel=1e-9, abs=0.0)
+    if k <= 200:
+        assert got < 1e-28
 
 
 def test_batch_closed_form_stays_finite_for_a_trickle() -> None:

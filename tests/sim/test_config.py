@@ -117,7 +117,14 @@ def test_configs_are_frozen_and_hashable():
     b = BatchConfig()
     with pytest.raises(AttributeError):
         b.timeout = 1.0  # type: ignore[misc]
-    assert hash(PipelineConfig(sources=(PoissonSource(1.0),))) is not None
+    # Equal configurations are interchangeable keys (a cache of runs keyed on the
+    # configuration); a different field makes a different key.
+    one = PipelineConfig(sources=(PoissonSource(1.0),), queue=QueueConfig(queue_size=50))
+    same = PipelineConfig(sources=(PoissonSource(1.0),), queue=QueueConfig(queue_size=50))
+    other = PipelineConfig(sources=(PoissonSource(1.0),), queue=QueueConfig(queue_size=51))
+    runs = {one: "run"}
+    assert same is not one and runs[same] == "run" and hash(same) == hash(one)
+    assert other not in runs and len({one, same, other}) == 2
 
 
 def test_single_source_is_wrapped():

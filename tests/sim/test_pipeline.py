@@ -156,6 +156,36 @@ def test_without_batch_processor_queue_full_is_refused_to_receiver():
     assert r.dropped_items == 0 and conserved(r)
 
 
+def mmck_block(lam, mu, c, k):
+    """Textbook M/M/c/K: p_n proportional to a^n/n! (n <= c), a^c/c! rho^(n-c) above."""
+    a = lam / mu
+    terms = [a**n / math.factorial(n) for n in range(c + 1)]
+    terms += [terms[c] * (a / c) ** j for j in range(1, k - c + 1)]
+    return terms[-1] / sum(terms)
+
+
+def test_finite_sending_queue_refuses_like_mmck():
+    """No batch processor, exponential back end, a 5-slot queue and 3 consumers at
+    offered utilization 1.1: the queue plus consumers is M/M/3/8, and the fraction of
+    requests refused to the receiver must match its blocking probability."""
+    lam, mu, c, slots = 3.3, 1.0, 3, 5
+    cfg = PipelineConfig(
+        sources=(PoissonSource(rate=lam),),
+        batch=None,
+        queue=QueueConfig(queue_size=slots, num_consumers=c),
+        backend=BackendConfig(service=ServiceTime(mean=1 / mu)),
+        timeout=0.0,
+    )
+    fractions = []
+    for seed in range(10 * SCALE):
+        m = Pipeline(cfg).run(until=1500.0, seed=seed).metrics
+        refused = m["otelcol_receiver_refused_spans"]
+        assert refused == m["otelcol_exporter_enqueue_failed_spans"]
+        fractions.append(refused / (refused + m["otelcol_receiver_accepted_spans"]))
+    lo, hi = ci99(fractions)
+    assert lo <= mmck_block(lam, mu, c, c + slots) <= hi
+
+
 def test_memory_limiter_refuses_above_soft_limit():
     ml = MemoryLimiterConfig(limit_mib=10.0, item_bytes=1024, check_interval=0.5)
     assert ml.soft_limit_mib == 8.0  # spike default 20 %

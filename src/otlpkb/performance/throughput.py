@@ -57,7 +57,6 @@ def _concurrency(n: ArrayLike) -> FloatArray:
     return arr
 
 
-# --8<-- [start:usl]
 @overload
 def usl(n: float, sigma: float, kappa: float, lam: float = 1.0) -> float: ...
 @overload
@@ -89,11 +88,10 @@ def usl(n: ArrayLike, sigma: float, kappa: float, lam: float = 1.0) -> float | F
     k = _finite_nonneg("kappa", kappa)
     lam_ = _positive("lam", lam)
     arr = _concurrency(n)
+    # --8<-- [start:usl]
     x = lam_ * arr / (1.0 + s * (arr - 1.0) + k * arr * (arr - 1.0))
+    # --8<-- [end:usl]
     return float(x) if x.ndim == 0 else x
-
-
-# --8<-- [end:usl]
 
 
 def amdahl(n: ArrayLike, parallel_fraction: float, lam: float = 1.0) -> float | FloatArray:
@@ -223,19 +221,20 @@ def _levenberg_marquardt(
         scale[scale == 0] = 1.0
         improved = False
         while damping < 1e16:
-            step = np.linalg.solve(jtj + damping * np.diag(scale), g)
+            # --8<-- [start:lm-step]
+            step = np.linalg.solve(jtj + damping * np.diag(scale), g)  # Marquardt scaling
             trial = theta.copy()
             trial[idx] += step
-            # keep the denominator of the law positive over the data
-            d = 1.0 + trial[0] * (n - 1.0) + trial[1] * n * (n - 1.0)
+            d = 1.0 + trial[0] * (n - 1.0) + trial[1] * n * (n - 1.0)  # keep it positive
             if np.all(d > 0) and trial[2] > 0:
                 f_t, jac_t = _model_and_jacobian(n, trial, free)
                 r_t = x - f_t
                 rss_t = float(r_t @ r_t)
-                if rss_t <= rss:
+                if rss_t <= rss:  # accept, and trust the quadratic model more next time
                     improved = True
                     break
-            damping *= 10.0
+            damping *= 10.0  # reject: a shorter step closer to gradient descent
+            # --8<-- [end:lm-step]
         if not improved:
             break
         rel = (rss - rss_t) / max(rss, np.finfo(float).tiny)
@@ -247,7 +246,6 @@ def _levenberg_marquardt(
     return theta, rss, jac, it
 
 
-# --8<-- [start:fit_usl]
 def fit_usl(
     concurrency: ArrayLike,
     throughput: ArrayLike,
@@ -316,9 +314,11 @@ def fit_usl(
         raise ValueError(f"model must be 'usl' or 'amdahl', got {model!r}")
     lam0 = _positive("lam", lam) if lam is not None else _initial_lambda(n, x)
     # Gunther's linearisation: the starting point (and the whole answer for "linear").
-    y = n * lam0 / x - 1.0
-    a = np.column_stack([n - 1.0, n * (n - 1.0)])
+    # --8<-- [start:linearisation]
+    y = n * lam0 / x - 1.0  # N / C(N) - 1 with C(N) = X(N) / lambda
+    a = np.column_stack([n - 1.0, n * (n - 1.0)])  # = sigma (N - 1) + kappa N (N - 1)
     (s0, k0), *_ = np.linalg.lstsq(a, y, rcond=None)
+    # --8<-- [end:linearisation]
     if model == "amdahl":
         k0 = 0.0
     if method == "linear":
@@ -344,10 +344,12 @@ def fit_usl(
             continue
         p = int(sum(free))
         dof = n.size - p
-        s2 = rss / dof
         try:
-            cov = s2 * np.linalg.inv(jac.T @ jac)
+            # --8<-- [start:standard-errors]
+            s2 = rss / dof  # residual variance, RSS / (m - p)
+            cov = s2 * np.linalg.inv(jac.T @ jac)  # asymptotic covariance at the optimum
             se_free = np.sqrt(np.clip(np.diag(cov), 0.0, None))
+            # --8<-- [end:standard-errors]
         except np.linalg.LinAlgError:  # pragma: no cover - degenerate design
             se_free = np.full(p, np.nan)
         se = np.full(3, np.nan)
@@ -370,9 +372,6 @@ def fit_usl(
             break  # the unconstrained optimum is feasible: it is the answer
     assert best is not None  # (False, False) with lam free is always feasible
     return best
-
-
-# --8<-- [end:fit_usl]
 
 
 def _linear_fit(
@@ -406,7 +405,6 @@ def _initial_lambda(n: FloatArray, x: FloatArray) -> float:
     return float(np.max(x / n))
 
 
-# --8<-- [start:otlp_bound]
 def otlp_throughput_bound(
     max_concurrent_requests: int,
     max_request_size: float,
@@ -450,10 +448,9 @@ def otlp_throughput_bound(
     srv = _finite_nonneg("server_response_time", server_response_time)
     if rtt + srv == 0:
         raise ValueError("network_latency + server_response_time must be positive, got 0")
-    return max_concurrent_requests * size / (rtt + srv)
-
-
-# --8<-- [end:otlp_bound]
+    # --8<-- [start:otlp_bound]
+    return max_concurrent_requests * size / (rtt + srv)  # Little's law, requests in flight
+    # --8<-- [end:otlp_bound]
 
 
 @dataclass(frozen=True)
@@ -475,22 +472,24 @@ class BatchStats:
     items_per_second: float
 
 
-def _poisson_sf_upto(mu: float, k: int) -> FloatArray:
-    """P(N >= m) for m = 1..k, N ~ Poisson(mu > 0), in log space.
+def _poisson_pmf(mu: float, k: int) -> FloatArray:
+    """P(N = j) for j = 0 .. max(k, mu + 60 sqrt(mu) + 60), N ~ Poisson(mu > 0).
 
-    The tail is summed from the far end (past mu + 60 sqrt(mu) + 60 it is below 1e-300),
-    so small probabilities keep their relative precision instead of cancelling in 1 - cdf.
+    The log-probabilities are built outwards from the mode by the ratios
+    ``P(j+1) / P(j) = mu / (j+1)``, so the terms that carry the mass are exact to a few
+    ulps and a tiny term keeps its relative precision (no ``1 - cdf``); the array is
+    normalised by its own sum, the tail past its end being below 1e-300.
     """
     n = max(k + 1, int(mu + 60.0 * math.sqrt(mu) + 60.0))
-    j = np.arange(n, dtype=np.float64)
-    log_fact = np.concatenate([[0.0], np.cumsum(np.log(np.arange(1, n, dtype=np.float64)))])
-    pmf = np.exp(-mu + j * math.log(mu) - log_fact)
-    tail = np.cumsum(pmf[::-1])[::-1]  # tail[m] = P(N >= m)
-    out: FloatArray = np.clip(tail[1 : k + 1], 0.0, 1.0)
+    mode = min(int(mu), n - 1)
+    log_mu = math.log(mu)
+    up = np.cumsum(log_mu - np.log(np.arange(mode + 1, n, dtype=np.float64)))
+    down = np.cumsum(np.log(np.arange(mode, 0, -1, dtype=np.float64)) - log_mu)
+    w = np.exp(np.concatenate([down[::-1], [0.0], up]))  # P(j) / P(mode)
+    out: FloatArray = w / w.sum()
     return out
 
 
-# --8<-- [start:batch]
 def batch_closed_form(rate: float, send_batch_size: int, timeout: float) -> BatchStats:
     r"""The batch processor's size/timeout trade-off for Poisson arrivals of single items.
 
@@ -533,23 +532,24 @@ def batch_closed_form(rate: float, send_batch_size: int, timeout: float) -> Batc
     # Past mu + 60 sqrt(mu) + 60 the Poisson tail is below 1e-300: the sums have converged
     # and a size trigger beyond that is out of reach.
     k_eff = min(k, int(mu + 60.0 * math.sqrt(mu) + 60.0))
-    q = _poisson_sf_upto(mu, k_eff)  # q[m-1] = P(N(T) >= m)
+    pmf = _poisson_pmf(mu, k_eff)  # P(N(T) = j), each computed on its own
+    # --8<-- [start:batch]
+    q = np.cumsum(pmf[::-1])[::-1][1 : k_eff + 1]  # q[m-1] = P(N(T) >= m), from the tail
     m = np.arange(1, k_eff + 1, dtype=np.float64)
-    e_b = float(q.sum())
-    e_wait_area = float(((m - 1.0) * q).sum()) / lam
-    p_send = -math.expm1(-mu)  # P(at least one item in a cycle)
-    p_size = float(q[k - 1]) if k_eff == k else 0.0  # P(N(T) >= k): size trigger fires
-    e_c = e_b / lam
+    e_b = float(q.sum())  # E[B] = sum of q_m
+    wait_area = float(((m - 1.0) * q).sum()) / lam  # E[integral of N(t) over a cycle]
+    p_send = float(q[0])  # P(N(T) >= 1): the cycle sends a batch
+    p_timer = float(pmf[1:k].sum())  # P(1 <= N(T) < k), summed, not p_send - P(N >= k)
+    if k_eff < k:  # a size trigger out of reach: every batch goes by the timer
+        p_timer = p_send
+    # --8<-- [end:batch]
     return BatchStats(
         mean_batch_size=e_b / p_send,
-        batches_per_second=p_send / e_c,
-        mean_added_latency=e_wait_area / e_b,
-        timeout_fraction=min(max((p_send - p_size) / p_send, 0.0), 1.0),
+        batches_per_second=p_send * lam / e_b,  # p_send / E[C] with E[C] = E[B] / lambda
+        mean_added_latency=wait_area / e_b,
+        timeout_fraction=min(p_timer / p_send, 1.0),
         items_per_second=lam,
     )
-
-
-# --8<-- [end:batch]
 
 
 def wire_bandwidth(

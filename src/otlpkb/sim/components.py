@@ -91,7 +91,6 @@ class Pool:
         self.items = 0
 
 
-# --8<-- [start:memory_limiter]
 class MemoryLimiter:
     """Refuses data while modelled memory is at or above the soft limit.
 
@@ -109,15 +108,13 @@ class MemoryLimiter:
         return self.cfg.base_mib + self.pool.items * self.cfg.item_bytes / 2**20
 
     def _check(self) -> Generator[simpy.Event, Any, None]:
-        while True:
+        # --8<-- [start:memory_limiter]
+        while True:  # measured every check_interval; the decision stands in between
             self.refusing = self.memory_mib() >= self.cfg.soft_limit_mib
             yield self.env.timeout(self.cfg.check_interval)
+        # --8<-- [end:memory_limiter]
 
 
-# --8<-- [end:memory_limiter]
-
-
-# --8<-- [start:batcher]
 class Batcher:
     """The batch processor: send at ``send_batch_size`` items or when the timer fires.
 
@@ -149,23 +146,28 @@ class Batcher:
         self.buffer.append([self.env.now, float(items)])
         self.count += items
         sent = False
-        while self.count > 0 and (self.cfg.timeout == 0 or self.count >= self.cfg.send_batch_size):
-            self._send(size_trigger=True)
+        # --8<-- [start:batcher]
+        size = self.cfg.send_batch_size
+        while self.count > 0 and (self.cfg.timeout == 0 or self.count >= size):
+            self._send(size_trigger=True)  # at most send_batch_max_size items each
             sent = True
-        if sent and self.cfg.timeout > 0:
+        if sent and self.cfg.timeout > 0:  # a send by size restarts the timer
             self.deadline = self.env.now + self.cfg.timeout
             self.generation += 1
+        # --8<-- [end:batcher]
 
     def _timer(self) -> Generator[simpy.Event, Any, None]:
+        # --8<-- [start:batcher-timer]
         while True:
             generation = self.generation
             yield self.env.timeout(max(self.deadline - self.env.now, 0.0))
             if generation != self.generation:
                 continue  # a size-triggered send restarted the timer meanwhile
             if self.count > 0:
-                self._send(size_trigger=False)
+                self._send(size_trigger=False)  # one batch; an empty firing sends none
             self.deadline = self.env.now + self.cfg.timeout
             self.generation += 1
+        # --8<-- [end:batcher-timer]
 
     def _send(self, size_trigger: bool) -> None:
         now, limit = self.env.now, self.cfg.send_batch_max_size
@@ -190,9 +192,6 @@ class Batcher:
             self.rec.timeout_triggers += 1
         if not self.downstream(Request(chunks, take)):
             self.on_drop(take)  # the batch processor swallows the enqueue error
-
-
-# --8<-- [end:batcher]
 
 
 class Backoff:
@@ -268,7 +267,6 @@ class Backend:
             yield self.env.timeout(self.service_time(items))
 
 
-# --8<-- [start:exporter]
 class Exporter:
     """``sending_queue`` plus ``num_consumers`` workers, each exporting with retries.
 
@@ -303,12 +301,14 @@ class Exporter:
 
     def enqueue(self, request: Request) -> bool:
         """Offer a request to the queue; False (and counted) when the queue is full."""
+        # --8<-- [start:enqueue]
         if len(self.store.items) >= self.qcfg.queue_size:
-            self.rec.enqueue_failed += request.items
-            return False
+            self.rec.enqueue_failed += request.items  # "sending queue is full"
+            return False  # the error goes back to the caller
         request.enqueued = self.env.now
         self.store.put(request)
         return True
+        # --8<-- [end:enqueue]
 
     def _consumer(self) -> Generator[simpy.Event, Any, None]:
         while True:
@@ -342,34 +342,35 @@ class Exporter:
         yield work | deadline
         return (Outcome.OK, 0.0) if work.processed else (Outcome.RETRYABLE, 0.0)
 
+    def _delivered(self, request: Request) -> None:
+        self.rec.sent += request.items
+        now = self.env.now
+        for t, n in request.chunks:
+            self.rec.e2e_lat.append(now - t)
+            self.rec.e2e_cnt.append(n)
+
     def _export(self, request: Request) -> Generator[simpy.Event, Any, None]:
         env, rec = self.env, self.rec
         start = env.now
         backoff = Backoff(self.retry, self.rng) if self.retry.enabled else None
         first = True
+        # --8<-- [start:exporter]
         while True:
             rec.attempts += 1
-            if not first:
-                rec.retries += 1
+            rec.retries += 0 if first else 1
             first = False
             outcome, retry_after = yield from self._attempt(request)
             if outcome is Outcome.OK:
-                rec.sent += request.items
-                now = env.now
-                for t, n in request.chunks:
-                    rec.e2e_lat.append(now - t)
-                    rec.e2e_cnt.append(n)
+                self._delivered(request)  # sent, and each span's end-to-end latency
                 break
             if outcome is Outcome.PERMANENT or backoff is None:
-                rec.send_failed += request.items
+                rec.send_failed += request.items  # once, when the retrying is over
                 break
             delay = max(backoff.next_delay(), retry_after)  # server delay is a floor
             max_elapsed = self.retry.max_elapsed_time
             if max_elapsed and (env.now - start) + delay > max_elapsed:
                 rec.send_failed += request.items  # "no more retries left"
                 break
-            yield env.timeout(delay)
+            yield env.timeout(delay)  # the consumer sits out the back-off
+        # --8<-- [end:exporter]
         self.pool.items -= request.items
-
-
-# --8<-- [end:exporter]

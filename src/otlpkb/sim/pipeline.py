@@ -49,7 +49,6 @@ from otlpkb.sim.sources import source_process
 __all__ = ["Pipeline"]
 
 
-# --8<-- [start:pipeline]
 class Pipeline:
     """A pipeline ready to run; the configuration is validated when it is built.
 
@@ -108,6 +107,7 @@ class Pipeline:
 
         batcher = Batcher(env, cfg.batch, rec, exporter.enqueue, dropped) if cfg.batch else None
 
+        # --8<-- [start:pipeline]
         def receive(items: int) -> None:
             if limiter is not None and limiter.refusing:
                 rec.refused += items
@@ -122,6 +122,8 @@ class Pipeline:
                 pool.items += items
             else:  # the queue's error travels back to the receiver
                 rec.refused += items
+
+        # --8<-- [end:pipeline]
 
         for src, s in zip(cfg.sources, s_sources.spawn(len(cfg.sources)), strict=True):
             env.process(source_process(env, src, np.random.default_rng(s), receive))
@@ -141,6 +143,3 @@ class Pipeline:
         return rec.result(
             until=float(until), queue_size=exporter.queue_size, pending_items=pool.items
         )
-
-
-# --8<-- [end:pipeline]
