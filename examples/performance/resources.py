@@ -20,7 +20,8 @@ from otlpkb.performance.resources import (
 
 # %% [markdown]
 # ## Bytes per span against the number of attributes
-# 512 spans a request, attributes with 20-character keys and values.
+# 512 spans a request in traces of eight, attributes with 20-character keys and
+# values.
 
 # %%
 counts = [0, 1, 2, 4, 8, 16, 32, 64]
@@ -46,7 +47,12 @@ print("first span:", span_size(spans[0]), "bytes (48 per 20+20-character attribu
 
 # %%
 fig, ax = plt.subplots(figsize=(7, 3.6))
-for key, label in (("protobuf", "protobuf"), ("gzip", "protobuf + gzip"), ("json", "OTLP/JSON")):
+encodings = (
+    ("protobuf", "protobuf"),
+    ("gzip", "protobuf + gzip"),
+    ("json", "OTLP/JSON"),
+)
+for key, label in encodings:
     ax.plot(counts, [r[1][key] for r in rows], marker="o", label=label)
 ax.set_xlabel("attributes per span")
 ax.set_ylabel("bytes per span")

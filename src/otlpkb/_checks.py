@@ -22,7 +22,7 @@ import reprlib
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["non_negative", "positive", "real", "real_array"]
+__all__ = ["integer", "non_negative", "positive", "real", "real_array"]
 
 
 def real(name: str, value: object) -> float:
@@ -53,6 +53,20 @@ def non_negative(name: str, value: object) -> float:
     if not (math.isfinite(v) and v >= 0):
         raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
     return v
+
+
+def integer(name: str, value: object, minimum: int = 0) -> int:
+    """``value`` as an ``int`` that is at least ``minimum``; ``TypeError`` for a non-integer.
+
+    Examples:
+        >>> integer("queue_size", 1000, minimum=1)
+        1000
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an int, got {value!r}")
+    if int(value) < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
+    return int(value)
 
 
 def real_array(name: str, value: object) -> npt.NDArray[np.float64]:

@@ -118,12 +118,19 @@ def public_subpackages() -> list[str]:
 
 
 def public_modules(package: str) -> list[str]:
-    """The public modules directly inside ``package`` (not subpackages)."""
+    """The public modules directly inside ``package``.
+
+    Inside a section's subpackage this includes public packages too: a concept split
+    into a package of modules (re-exporting its names, e.g.
+    ``otlpkb.performance.resources``) keeps its one entry. ``otlpkb``'s own
+    subpackages have pages of their own and are left out.
+    """
     pkg = importlib.import_module(package)
     return sorted(
         info.name
         for info in pkgutil.iter_modules(pkg.__path__, package + ".")
-        if not info.ispkg and not info.name.rsplit(".", 1)[1].startswith("_")
+        if (not info.ispkg or package != "otlpkb")
+        and not info.name.rsplit(".", 1)[1].startswith("_")
     )
 
 
