@@ -1,0 +1,1 @@
+"""Section 6, performance tuning: hotspots, bottlenecks, optimizations and regressions."""
