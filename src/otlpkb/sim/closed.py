@@ -84,7 +84,9 @@ def simulate_closed(
     """
     d = [float(v) for v in demands]
     if not d or not all(math.isfinite(v) and v > 0 for v in d):
-        raise ValueError(f"demands must be a non-empty sequence of finite numbers > 0, got {demands!r}")
+        raise ValueError(
+            f"demands must be a non-empty sequence of finite numbers > 0, got {demands!r}"
+        )
     if isinstance(population, bool) or not isinstance(population, int) or population < 1:
         raise ValueError(f"population must be an integer >= 1, got {population!r}")
     if not (math.isfinite(think_time) and think_time >= 0):

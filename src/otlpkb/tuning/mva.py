@@ -1,4 +1,4 @@
-"""Bottlenecks of closed systems: operational laws, bounds and Mean Value Analysis.
+r"""Bottlenecks of closed systems: operational laws, bounds and Mean Value Analysis.
 
 The reference implementation of the chapter *Bottleneck analysis* (6.2). A closed system
 keeps a fixed population of jobs circulating — load-generator users with a think time,
@@ -7,7 +7,7 @@ from a queue — through service centres described by their *service demands*
 $D_k = V_k S_k$ (visits per job times service time per visit).
 
 * `operational_laws`: utilization $U_k = X D_k$, forced flow $X_k = V_k X$, Little's
-  law, the interactive response-time law and the bottleneck $D_{\\max}$ from one set of
+  law, the interactive response-time law and the bottleneck $D_{\max}$ from one set of
   measurements;
 * `asymptotic_bounds` and `balanced_job_bounds` on throughput and response time;
 * `mva`: exact Mean Value Analysis of a single-class product-form network with queueing
@@ -127,9 +127,7 @@ def _population(population: object) -> int:
     return int(population)
 
 
-def _result(
-    d: FloatArray, mask: BoolArray, z: float, x: FloatArray, q: FloatArray
-) -> MVAResult:
+def _result(d: FloatArray, mask: BoolArray, z: float, x: FloatArray, q: FloatArray) -> MVAResult:
     n = np.arange(1, len(x) + 1, dtype=np.float64)
     return MVAResult(
         demands=d,
@@ -232,7 +230,7 @@ def mva(
     think_time: float = 0.0,
     delay: Sequence[bool] | BoolArray | None = None,
 ) -> MVAResult:
-    """Exact Mean Value Analysis of a closed single-class product-form network.
+    r"""Exact Mean Value Analysis of a closed single-class product-form network.
 
     The network: ``population`` jobs, each cycling through the centres (demand $D_k$ per
     cycle at centre $k$) and a think state of mean $Z$. Queueing centres have one server
@@ -240,9 +238,9 @@ def mva(
     (``delay[k]``) never queue. The numbers are those of the MVA recursion
     (`mva_recursive`), computed for all populations at once through the normalising
     constant $G(n)$: $X(n) = G(n-1)/G(n)$ and, at a queueing centre,
-    $Q_k(n) = \\sum_{j \\ge 1} D_k^j G(n-j)/G(n)$. Each factor of $G$ and each queue
+    $Q_k(n) = \sum_{j \ge 1} D_k^j G(n-j)/G(n)$. Each factor of $G$ and each queue
     length is a first-order recurrence in $n$, solved in blocks with cumulative sums;
-    the demands are divided by the largest so that $G(n) \\ge 1$. When $G$ would overflow
+    the demands are divided by the largest so that $G(n) \ge 1$. When $G$ would overflow
     (a think time above about 700 bottleneck demands, or very many centres) the
     recursion is used instead.
 
@@ -312,14 +310,14 @@ def schweitzer(
     tolerance: float = 1e-10,
     max_iterations: int = 100_000,
 ) -> MVAResult:
-    """Schweitzer's approximate MVA (Bard–Schweitzer), for every population ``1..N``.
+    r"""Schweitzer's approximate MVA (Bard–Schweitzer), for every population ``1..N``.
 
     MVA needs $Q_k(n-1)$ to compute population $n$; Schweitzer's approximation replaces
-    it by $\\frac{n-1}{n} Q_k(n)$, which turns the recursion into a fixed point at each
+    it by $\frac{n-1}{n} Q_k(n)$, which turns the recursion into a fixed point at each
     population on its own. The fixed points of all populations are iterated together as
     one ``(N, K)`` array until the largest relative change of any queue length is below
     ``tolerance``. Its error against exact MVA is largest at moderate populations and
-    vanishes as $n \\to 1$ and $n \\to \\infty$.
+    vanishes as $n \to 1$ and $n \to \infty$.
 
     Args:
         demands: service demand of each centre, >= 0.
@@ -344,7 +342,11 @@ def schweitzer(
     n_max = _population(population)
     z = non_negative("think_time", think_time)
     tol = positive("tolerance", tolerance)
-    if isinstance(max_iterations, bool) or not isinstance(max_iterations, int) or max_iterations < 1:
+    if (
+        isinstance(max_iterations, bool)
+        or not isinstance(max_iterations, int)
+        or max_iterations < 1
+    ):
         raise ValueError(f"max_iterations must be an int >= 1, got {max_iterations!r}")
     if z + d.sum() == 0.0:
         raise ValueError("the network has no demand at all: think_time and every demand are 0")
@@ -402,15 +404,15 @@ def asymptotic_bounds(
     think_time: float = 0.0,
     delay: Sequence[bool] | BoolArray | None = None,
 ) -> Bounds:
-    """Asymptotic bounds (Muntz & Wong 1974; Denning & Buzen 1978).
+    r"""Asymptotic bounds (Muntz & Wong 1974; Denning & Buzen 1978).
 
-    With $D = \\sum_k D_k$ over the queueing centres and $D_{\\max}$ the largest (delay
+    With $D = \sum_k D_k$ over the queueing centres and $D_{\max}$ the largest (delay
     centres count as think time):
 
-    $$\\frac{n}{nD + Z} \\le X(n) \\le \\min\\Big(\\frac{n}{D+Z}, \\frac{1}{D_{\\max}}\\Big),
-    \\qquad \\max(D, nD_{\\max} - Z) \\le R(n) \\le nD.$$
+    $$\frac{n}{nD + Z} \le X(n) \le \min\Big(\frac{n}{D+Z}, \frac{1}{D_{\max}}\Big),
+    \qquad \max(D, nD_{\max} - Z) \le R(n) \le nD.$$
 
-    The knee $N^* = (D + Z)/D_{\\max}$ is where the two throughput asymptotes cross.
+    The knee $N^* = (D + Z)/D_{\max}$ is where the two throughput asymptotes cross.
 
     Args:
         demands: service demand of each centre, >= 0, one queueing centre > 0.
@@ -443,13 +445,13 @@ def balanced_job_bounds(
     think_time: float = 0.0,
     delay: Sequence[bool] | BoolArray | None = None,
 ) -> Bounds:
-    """Balanced job bounds (Zahorjan, Sevcik, Eager & Galler 1982; QSP section 5.4).
+    r"""Balanced job bounds (Zahorjan, Sevcik, Eager & Galler 1982; QSP section 5.4).
 
     The network is bracketed by balanced networks with the same total demand $D$ and
-    every centre at $D_{\\text{avg}} = D/K$ (fastest) or at $D_{\\max}$ (slowest):
+    every centre at $D_{\text{avg}} = D/K$ (fastest) or at $D_{\max}$ (slowest):
 
-    $$\\frac{n}{D + Z + \\frac{(n-1)D_{\\max}}{1 + Z/(nD)}} \\le X(n) \\le
-    \\min\\Big(\\frac{1}{D_{\\max}}, \\frac{n}{D + Z + \\frac{(n-1)D_{\\text{avg}}}{1 + Z/D}}\\Big).$$
+    $$\frac{n}{D + Z + \frac{(n-1)D_{\max}}{1 + Z/(nD)}} \le X(n) \le
+    \min\Big(\frac{1}{D_{\max}}, \frac{n}{D + Z + \frac{(n-1)D_{\text{avg}}}{1 + Z/D}}\Big).$$
 
     Args:
         demands: service demand of each centre, >= 0, one queueing centre > 0.
@@ -478,7 +480,7 @@ def balanced_job_bounds(
 
 @dataclass(frozen=True)
 class OperationalLaws:
-    """What the operational laws derive from one measurement interval.
+    r"""What the operational laws derive from one measurement interval.
 
     Attributes:
         throughput: system throughput $X = C / T$ (completed jobs per second).
@@ -489,7 +491,7 @@ class OperationalLaws:
         response_time: $R = N / X - Z$ (interactive response-time law; needs the
             population), else ``None``.
         bottleneck: index of the centre with the largest demand.
-        max_throughput: $1 / D_{\\max}$, the bottleneck law's ceiling.
+        max_throughput: $1 / D_{\max}$, the bottleneck law's ceiling.
     """
 
     throughput: float
@@ -546,9 +548,7 @@ def operational_laws(
         raise ValueError(f"busy_times must be a non-empty 1-D sequence, got {busy_times!r}")
     bad = np.flatnonzero(~((busy >= 0) & (busy <= t)))
     if len(bad):
-        raise ValueError(
-            f"busy_times[{bad[0]}] must be in [0, interval={t}], got {busy[bad[0]]}"
-        )
+        raise ValueError(f"busy_times[{bad[0]}] must be in [0, interval={t}], got {busy[bad[0]]}")
     z = non_negative("think_time", think_time)
     # --8<-- [start:laws]
     x = completions / t  # throughput
@@ -561,7 +561,8 @@ def operational_laws(
         ck = np.asarray(centre_completions, dtype=np.float64)
         if ck.shape != busy.shape or np.any(ck < 0):
             raise ValueError(
-                f"centre_completions must give one count >= 0 per centre, got {centre_completions!r}"
+                "centre_completions must give one count >= 0 per centre, "
+                f"got {centre_completions!r}"
             )
         visits = ck / completions  # forced flow law: X_k = V_k X
         with np.errstate(divide="ignore", invalid="ignore"):

@@ -1,10 +1,10 @@
-"""Performance regressions in benchmark histories: change points and two-run comparisons.
+r"""Performance regressions in benchmark histories: change points and two-run comparisons.
 
 The reference implementation of the chapter *Regression detection* (6.4):
 
 * `change_points`: E-divisive change-point detection (Matteson & James 2014, with
-  $\\alpha = 1$) made practical the way Apache Otava (formerly Hunter, Fleming et al. 2023)
-  does it: candidates from the E-divisive statistic $\\hat Q$ in sliding windows, each
+  $\alpha = 1$) made practical the way Apache Otava (formerly Hunter, Fleming et al. 2023)
+  does it: candidates from the E-divisive statistic $\hat Q$ in sliding windows, each
   accepted by a two-sample Student t-test on the split (the *split* pass, at a relaxed
   significance level), then the weakest points removed one at a time until every survivor
   passes the test at ``max_pvalue`` and moves the mean by more than ``min_magnitude``
@@ -33,6 +33,7 @@ Examples:
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -62,7 +63,7 @@ Alternative = Literal["two-sided", "greater", "less"]
 
 @dataclass(frozen=True)
 class ChangePoint:
-    """A change in the mean of a series.
+    r"""A change in the mean of a series.
 
     Attributes:
         index: the first index of the new regime (``series[index]`` is the first point
@@ -71,7 +72,7 @@ class ChangePoint:
             after (each segment runs to the neighbouring change point or the series' end).
         mean_before: mean of the segment before ``index``.
         mean_after: mean of the segment from ``index`` on.
-        magnitude: $|\\bar x_\\text{after} / \\bar x_\\text{before} - 1|$ (``inf`` when the
+        magnitude: $|\bar x_\text{after} / \bar x_\text{before} - 1|$ (``inf`` when the
             mean before is 0 and the mean after is not, 0 when both are 0).
     """
 
@@ -145,11 +146,7 @@ def _betainc(a: float, b: float, x: float) -> float:
     if x >= 1.0:
         return 1.0
     log_front = (
-        math.lgamma(a + b)
-        - math.lgamma(a)
-        - math.lgamma(b)
-        + a * math.log(x)
-        + b * math.log1p(-x)
+        math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log1p(-x)
     )
     if x < (a + 1.0) / (a + b + 2.0):
         return math.exp(log_front) * _betacf(a, b, x) / a
@@ -157,7 +154,7 @@ def _betainc(a: float, b: float, x: float) -> float:
 
 
 def _t_two_sided(t: float, df: float) -> float:
-    """$P(|T| \\ge |t|)$ for Student's t with ``df`` degrees of freedom."""
+    r"""$P(|T| \ge |t|)$ for Student's t with ``df`` degrees of freedom."""
     if math.isnan(t):
         return 1.0
     if math.isinf(t):
@@ -275,7 +272,7 @@ def _qhat(z: FloatArray) -> FloatArray:
 
 
 def _best_split(z: FloatArray) -> tuple[float, int]:
-    """The largest $\\hat Q$ of ``z`` and its split point (first maximum in row order)."""
+    r"""The largest $\hat Q$ of ``z`` and its split point (first maximum in row order)."""
     q = _qhat(z)
     flat = int(np.argmax(q))
     return float(q.flat[flat]), flat // q.shape[1] + 1
@@ -298,15 +295,14 @@ class _Segments:
 
 
 def _divisive(x: FloatArray, seg: _Segments, lo: int, hi: int, max_pvalue: float) -> list[int]:
-    """E-divisive on ``x[lo:hi]``: split the interval with the best candidate while the
-    t-test on that split is significant."""
+    """E-divisive on ``x[lo:hi]``: split at the best candidate while its t-test passes."""
     found: list[int] = []
     bounds = [lo, hi]
     best: dict[tuple[int, int], tuple[float, int]] = {}
     # --8<-- [start:divisive]
     while True:
         candidates = []
-        for a, b in zip(bounds[:-1], bounds[1:]):
+        for a, b in itertools.pairwise(bounds):
             if b - a > 1:
                 if (a, b) not in best:
                     best[(a, b)] = _best_split(x[a:b])
@@ -347,11 +343,11 @@ def change_points(
     max_pvalue: float = 0.001,
     min_magnitude: float = 0.0,
 ) -> list[ChangePoint]:
-    """Change points in the mean of ``series``: E-divisive candidates, t-test significance.
+    r"""Change points in the mean of ``series``: E-divisive candidates, t-test significance.
 
     **Split.** Windows of ``window`` points start every ``window // 2`` points (a window
     that finds a change point starts the next one there). In each window, E-divisive picks
-    the split with the largest $\\hat Q$ (`e_divisive_statistic`) and keeps it if a
+    the split with the largest $\hat Q$ (`e_divisive_statistic`) and keeps it if a
     Student t-test on the two sides has a p-value at most the relaxed level (10 x
     ``max_pvalue`` below 0.05, 2 x below 0.5), then recurses into the pieces. The union over
     windows gives the *weak* change points.
@@ -474,10 +470,10 @@ def _average_ranks(values: FloatArray) -> tuple[FloatArray, FloatArray]:
 
 
 def _u_frequencies(n1: int, n2: int) -> FloatArray:
-    """Counts of each U in 0..n1*n2 over the C(n1+n2, n1) equally likely arrangements.
+    r"""Counts of each U in 0..n1*n2 over the C(n1+n2, n1) equally likely arrangements.
 
     The generating function is the Gaussian binomial coefficient
-    $\\prod_{i=1}^{k} (1 - q^{N-k+i}) / (1 - q^i)$ with $k = \\min(n_1, n_2)$.
+    $\prod_{i=1}^{k} (1 - q^{N-k+i}) / (1 - q^i)$ with $k = \min(n_1, n_2)$.
     """
     k, total = min(n1, n2), n1 + n2
     size = n1 * n2 + 1
@@ -522,7 +518,9 @@ def mann_whitney(
     a = _series("x", x, 1)
     b = _series("y", y, 1)
     if alternative not in ("two-sided", "greater", "less"):
-        raise ValueError(f"alternative must be 'two-sided', 'greater' or 'less', got {alternative!r}")
+        raise ValueError(
+            f"alternative must be 'two-sided', 'greater' or 'less', got {alternative!r}"
+        )
     n1, n2 = len(a), len(b)
     # --8<-- [start:mann_whitney]
     ranks, ties = _average_ranks(np.concatenate((a, b)))
@@ -532,7 +530,7 @@ def mann_whitney(
     exact = min(n1, n2) <= 8 and bool((ties == 1).all())
     if exact:  # P(U >= u) from the exact counts
         freq = _u_frequencies(n1, n2)
-        p = float(freq[int(round(u)) :].sum() / freq.sum())
+        p = float(freq[round(u) :].sum() / freq.sum())
     else:  # normal approximation, tie-corrected, continuity correction 1/2
         n = n1 + n2
         sd = math.sqrt(n1 * n2 / 12.0 * ((n + 1) - float((ties**3 - ties).sum()) / (n * (n - 1))))
@@ -574,11 +572,11 @@ def bootstrap_ratio(
     resamples: int = 4000,
     seed: int = 0,
 ) -> BootstrapInterval:
-    """Percentile bootstrap interval for the ratio ``statistic(b) / statistic(a)``.
+    r"""Percentile bootstrap interval for the ratio ``statistic(b) / statistic(a)``.
 
     Each sample is resampled with replacement on its own (the runs are independent), the
     ratio is computed for every pair of resamples, and the interval is the
-    $(1 \\mp \\text{confidence})/2$ quantiles of those ratios. A ratio of 1.08 reads
+    $(1 \mp \text{confidence})/2$ quantiles of those ratios. A ratio of 1.08 reads
     "B is 8 % slower"; an interval entirely above 1 is evidence that it is slower.
 
     Args:

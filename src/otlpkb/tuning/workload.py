@@ -160,7 +160,9 @@ def _emit(
     clock = start + int(own / 2)
     failed = bool(rng.random() < p_error)
     for group in op.children:
-        ends = [_emit(rng, trace_id, span_id, child, clock, factor, p_error, out) for child in group]
+        ends = [
+            _emit(rng, trace_id, span_id, child, clock, factor, p_error, out) for child in group
+        ]
         clock = max(end for end, _ in ends)
         failed = failed or any(err for _, err in ends)
     end = clock + int(own / 2)
