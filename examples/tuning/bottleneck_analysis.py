@@ -31,7 +31,7 @@ print("utilizations", law.utilizations.round(3).tolist())
 print("bottleneck", law.bottleneck, "ceiling", round(law.max_throughput, 1), "req/s")
 
 # %% [markdown]
-# ## Exact MVA: Lazowska et al.'s timesharing model (QSP section 6.3)
+# ## Exact MVA: Lazowska et al.'s timesharing model (QSP chapter 6, p. 117)
 
 # %%
 demands, think = [0.605, 2.1, 1.35], 15.0

@@ -1,6 +1,6 @@
 """Mean Value Analysis, bounds and operational laws (chapter 6.2).
 
-External checks: Lazowska et al., *Quantitative System Performance* (1984), section 6.3
+External checks: Lazowska et al., *Quantitative System Performance* (1984), chapter 6
 (p. 117): the model with D_CPU = 0.605 s, D_disk1 = 2.1 s, D_disk2 = 1.35 s and Z = 15 s; its
 exact solution is derived here from those published parameters by brute force — the
 product-form stationary distribution summed over every state (Gordon & Newell 1967), with
@@ -31,7 +31,7 @@ from otlpkb.tuning.mva import (
     schweitzer,
 )
 
-QSP = ([0.605, 2.1, 1.35], 15.0)  # QSP section 6.3, p. 117: V_k S_k and think time
+QSP = ([0.605, 2.1, 1.35], 15.0)  # QSP chapter 6, p. 117: V_k S_k and think time
 
 
 def brute_force(demands, n, think=0.0):

@@ -20,7 +20,7 @@ $D_k = V_k S_k$ (visits per job times service time per visit).
 See the chapter *Bottleneck analysis* (6.2).
 
 Examples:
-    >>> r = mva([0.605, 2.1, 1.35], 3, think_time=15.0)  # QSP section 6.3, p. 117
+    >>> r = mva([0.605, 2.1, 1.35], 3, think_time=15.0)  # QSP chapter 6, p. 117
     >>> round(float(r.throughput[-1]), 4), round(float(r.response_time[-1]), 3)
     (0.1515, 4.8)
     >>> b = asymptotic_bounds([0.605, 2.1, 1.35], 3, think_time=15.0)
