@@ -307,24 +307,30 @@ def schweitzer(
     *,
     think_time: float = 0.0,
     delay: Sequence[bool] | BoolArray | None = None,
-    tolerance: float = 1e-10,
-    max_iterations: int = 100_000,
+    tolerance: float = 1e-12,
+    max_iterations: int = 200,
 ) -> MVAResult:
     r"""Schweitzer's approximate MVA (Bard–Schweitzer), for every population ``1..N``.
 
     MVA needs $Q_k(n-1)$ to compute population $n$; Schweitzer's approximation replaces
-    it by $\frac{n-1}{n} Q_k(n)$, which turns the recursion into a fixed point at each
-    population on its own. The fixed points of all populations are iterated together as
-    one ``(N, K)`` array until the largest relative change of any queue length is below
-    ``tolerance``. Its error against exact MVA is largest at moderate populations and
-    vanishes as $n \to 1$ and $n \to \infty$.
+    it by $rac{n-1}{n} Q_k(n)$, which turns the recursion into a fixed point at each
+    population on its own. With $c = (n-1)/n$ the fixed point gives
+    $R_k = D_k / (1 - c X D_k)$ at a queueing centre, so $X$ is the root of
+
+    $$f(X) = X\Big(Z + \sum_k rac{D_k}{1 - cXD_k}\Big) - n$$
+
+    on $(0, 1/(cD_{\max}))$, where $f$ is increasing and convex. Newton's method,
+    safeguarded by bisection, finds it for all populations at once (successive
+    substitution, the textbook way to iterate the fixed point, converges ever more slowly
+    as $n$ grows). The error against exact MVA is largest at moderate populations and
+    vanishes as $n 	o 1$ and $n 	o \infty$.
 
     Args:
         demands: service demand of each centre, >= 0.
         population: ``N`` >= 1.
         think_time: the think time $Z$, >= 0.
         delay: one boolean per centre, ``True`` for a delay centre.
-        tolerance: convergence threshold, > 0.
+        tolerance: relative convergence threshold on $X$, > 0.
         max_iterations: iteration limit, >= 1.
 
     Returns:
@@ -350,20 +356,30 @@ def schweitzer(
         raise ValueError(f"max_iterations must be an int >= 1, got {max_iterations!r}")
     if z + d.sum() == 0.0:
         raise ValueError("the network has no demand at all: think_time and every demand are 0")
-    n = np.arange(1, n_max + 1, dtype=np.float64)[:, None]
-    k = len(d)
-    q = np.repeat(n / k, k, axis=1)  # jobs spread evenly to start
-    # --8<-- [start:schweitzer]
-    for _ in range(max_iterations):
-        residence = np.where(mask, d, d * (1.0 + (n - 1.0) / n * q))
-        x = n[:, 0] / (z + residence.sum(axis=1))
-        new = x[:, None] * residence
-        change = np.abs(new - q).max() / max(float(np.abs(new).max()), 1e-300)
-        q = new
-        if change < tol:
-            return _result(d, mask, z, x, q)
-    # --8<-- [end:schweitzer]
-    raise ValueError(f"Schweitzer's iteration did not converge in {max_iterations} steps")
+    q_d = d[~mask & (d > 0)]
+    z_all = z + float(d[mask].sum())
+    n = np.arange(1, n_max + 1, dtype=np.float64)
+    c = ((n - 1.0) / n)[:, None]
+    if len(q_d) == 0:
+        x = n / z_all
+    else:
+        # --8<-- [start:schweitzer]
+        pole = 1.0 / np.maximum(c[:, 0], 1e-300) / q_d.max()  # where 1 - c X D_max = 0
+        x = np.minimum(n / (z_all + q_d.sum()), pole * (1.0 - 1e-12))  # f(x) >= 0 here
+        for _ in range(max_iterations):  # Newton from the right: monotone, stays inside
+            share = q_d / (1.0 - c * x[:, None] * q_d)  # R_k = D_k / (1 - c X D_k)
+            f = x * (z_all + share.sum(axis=1)) - n
+            df = z_all + share.sum(axis=1) + x * (c * share**2).sum(axis=1)
+            new = x - f / df
+            done = np.abs(new - x) <= tol * new
+            x = new
+            if done.all():
+                break
+        # --8<-- [end:schweitzer]
+        else:
+            raise ValueError(f"Schweitzer's iteration did not converge in {max_iterations} steps")
+    residence = np.where(mask, d, d / (1.0 - c * x[:, None] * d))
+    return _result(d, mask, z, x, x[:, None] * residence)
 
 
 @dataclass(frozen=True, eq=False)
