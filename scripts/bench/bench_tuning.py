@@ -16,13 +16,20 @@
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import platform
 import sys
 import time
+import zlib
 from pathlib import Path
 
+import cramjam
 import numpy as np
+import zstandard
 
 ROOT = Path(__file__).resolve().parents[2]
+RECORD = ROOT / "src" / "otlpkb" / "datasets" / "bench" / "compression-cpu.json"
 sys.path.insert(0, str(ROOT / "tests"))
 
 from otlpkb.tuning.mva import mva, mva_recursive, schweitzer  # noqa: E402
@@ -123,28 +130,51 @@ def sdk_batches(batches: int) -> list[bytes]:
     return out
 
 
-def bench_codecs(batches: int, seconds: float) -> None:
+def bench_codecs(batches: int, seconds: float, record: bool) -> None:
     payloads = sdk_batches(batches)
     size = sum(len(p) for p in payloads)
     print(f"compression of {batches} SDK batches of 512 spans ({size / 1e6:.2f} MB)")
+    rows = []
     for codec, level in (("gzip", 1), ("gzip", 6), ("zstd", 1), ("zstd", 3), ("snappy", None)):
         cpu = cpu_seconds_per_mb(payloads, codec, level=level, min_seconds=seconds)
         out = sum(len(compress(p, codec, level=level)) for p in payloads)
+        rows.append({"codec": codec, "level": level, "cpu_ms_per_mb": round(cpu * 1e3, 3)})
         print(
             f"  {codec:6} level {level!s:4}: ratio {size / out:5.2f}, "
             f"{cpu * 1e3:6.2f} ms CPU per MB, {1 / cpu:7.0f} MB/s per core"
         )
+    if record:
+        versions = {
+            "zlib": zlib.ZLIB_RUNTIME_VERSION,
+            "zstandard": zstandard.__version__,
+            "zstd": zstandard.ZSTD_VERSION,
+            "cramjam": cramjam.__version__,
+        }
+        data = {
+            "measured_by": "scripts/bench/bench_tuning.py --record",
+            "date": time.strftime("%Y-%m-%d"),
+            "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()}",
+            "python": platform.python_version(),
+            "versions": versions,
+            "payload": f"{batches} OTLP/protobuf batches of 512 spans from opentelemetry-sdk",
+            "clock": "time.process_time: CPU seconds of the benchmark process",
+            "results": rows,
+        }
+        RECORD.parent.mkdir(parents=True, exist_ok=True)
+        RECORD.write_text(json.dumps(data, indent=1) + "\n")
+        print(f"  recorded in {RECORD.relative_to(ROOT)}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes")
+    parser.add_argument("--record", action="store_true", help="write the codec table for 6.3")
     args = parser.parse_args()
     bench_change_points(2_000 if args.quick else 10_000)
     print()
     bench_mva(2_000 if args.quick else 10_000, 20)
     print()
-    bench_codecs(4 if args.quick else 16, 0.1 if args.quick else 0.5)
+    bench_codecs(4 if args.quick else 16, 0.1 if args.quick else 0.5, args.record)
 
 
 if __name__ == "__main__":
