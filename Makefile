@@ -5,6 +5,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# apache-otava, chapter 6.4's oracle, pins older numpy and scipy: it gets its own venv
+OTAVA  := .venv-otava/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 # pytest workers; the machines have 2 cores
@@ -42,7 +44,10 @@ docs: $(STAMP)
 	$(BIN)/mkdocs build --strict --site-dir site
 	@test -f site/index.html || { echo "error: the build produced no site/index.html"; exit 1; }
 
-test: $(STAMP)
+$(OTAVA): tests/tuning/otava_env.py | $(STAMP)
+	$(BIN)/python tests/tuning/otava_env.py
+
+test: $(STAMP) $(OTAVA)
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup
 
 explore: $(STAMP)
