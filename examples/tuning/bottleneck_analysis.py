@@ -1,9 +1,9 @@
 # %% [markdown]
 # # Bottleneck analysis (系统瓶颈分析)
 #
-# Companion script of chapter 6.2: the operational laws on one measurement interval, exact
-# Mean Value Analysis of a closed network, its bounds, Schweitzer's approximation, and a
-# SimPy simulation of the same network.
+# Companion script of chapter 6.2: the operational laws on one measurement interval,
+# exact Mean Value Analysis of a closed network, its bounds, Schweitzer's
+# approximation, and a SimPy simulation of the same network.
 
 # %%
 import numpy as np

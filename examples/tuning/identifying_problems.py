@@ -2,8 +2,8 @@
 # # Identifying problems (性能问题识别)
 #
 # Companion script of chapter 6.1: where does the time of a request go? Hotspots by self
-# time and by critical-path contribution, RED metrics per operation, and robust outliers,
-# on generated shop traces with a planted fault and on a real OTLP file.
+# time and by critical-path contribution, RED metrics per operation, and robust
+# outliers, on generated shop traces with a planted fault and on a real OTLP file.
 
 # %%
 from otlpkb import datasets, otlp
@@ -39,7 +39,10 @@ for r in red_metrics(spans, by="service"):
 slow = shop_traces(4, seed=9, faults={"cart: GetCart": 6.0}, start_unix_nano=2 * 10**18)
 found = span_outliers([*shop_traces(300, seed=2), *slow])
 for o in found[:5]:
-    print(f"{o.key:28} {o.duration_ms:7.1f} ms (median {o.median_ms:5.1f} ms)  z = {o.z:5.1f}")
+    print(
+        f"{o.key:28} {o.duration_ms:7.1f} ms "
+        f"(median {o.median_ms:5.1f} ms)  z = {o.z:5.1f}"
+    )
 
 # %% [markdown]
 # ## The same functions on a real OTLP file (Jaeger's fixture)

@@ -36,7 +36,10 @@ for i in range(512):
         span.set_attribute("user.id", f"user-{i % 97}")
 payload = encode_spans(memory.get_finished_spans()).SerializeToString()
 for r in compression_ratios([payload]):
-    print(f"{r.codec:6} level {r.level!s:4}  {r.output_bytes:7,} bytes  ratio {r.ratio:5.2f}")
+    print(
+        f"{r.codec:6} level {r.level!s:4}  {r.output_bytes:7,} bytes  "
+        f"ratio {r.ratio:5.2f}"
+    )
 
 # %% [markdown]
 # ## Batching: 2,000 spans/s through the batch processor's defaults
@@ -56,16 +59,23 @@ spans = shop_traces(2000, seed=3, error_rate=0.001)
 errors = {t for t, tr in assemble_traces(spans).items() if tr.root.status_code == 2}
 for name, kept in (
     ("head 10 %", head_sample(spans, 0.1)),
-    ("tail errors + >60 ms + 5 %", tail_sample(spans, latency_ms=60.0, probability=0.05)),
+    (
+        "tail errors + >60 ms + 5 %",
+        tail_sample(spans, latency_ms=60.0, probability=0.05),
+    ),
 ):
     ids = {s.trace_id for s in kept}
-    print(f"{name:28} spans kept {len(kept) / len(spans):6.1%}  errors kept "
-          f"{len(errors & ids)}/{len(errors)}")
+    print(
+        f"{name:28} spans kept {len(kept) / len(spans):6.1%}  errors kept "
+        f"{len(errors & ids)}/{len(errors)}"
+    )
 
 # %% [markdown]
 # ## Queue sizing: ride out a 5-minute back-end outage
 
 # %%
 q = queue_for_outage(e.requests_per_second, 300.0, bytes_per_batch=e.bytes_per_request)
-print(f"queue_size >= {q.queue_size}, {q.memory_bytes / 1e6:.0f} MB; the default 1000 "
-      f"drops {q.dropped_fraction:.0%} of the outage's data")
+print(
+    f"queue_size >= {q.queue_size}, {q.memory_bytes / 1e6:.0f} MB; the default 1000 "
+    f"drops {q.dropped_fraction:.0%} of the outage's data"
+)

@@ -2,8 +2,8 @@
 # # Regression detection (性能回归检测)
 #
 # Companion script of chapter 6.4: change points in a benchmark history (E-divisive with
-# t-tests, as Apache Otava does), and "is run B slower than run A?" with Mann-Whitney and
-# a bootstrap interval.
+# t-tests, as Apache Otava does), and "is run B slower than run A?" with Mann-Whitney
+# and a bootstrap interval.
 
 # %%
 import numpy as np

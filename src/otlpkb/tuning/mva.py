@@ -487,7 +487,8 @@ def balanced_job_bounds(
     d_avg = total / len(q)
     # --8<-- [start:balanced]
     x_low = n / (total + z + (n - 1.0) * d_max / (1.0 + z / (n * total)))
-    x_high = np.minimum(1.0 / d_max, n / (total + z + (n - 1.0) * d_avg / (1.0 + z / total)))
+    x_fast = n / (total + z + (n - 1.0) * d_avg / (1.0 + z / total))
+    x_high = np.minimum(1.0 / d_max, x_fast)
     r_low = np.maximum(n * d_max - z, total + (n - 1.0) * d_avg / (1.0 + z / total))
     r_high = total + (n - 1.0) * d_max / (1.0 + z / (n * total))
     # --8<-- [end:balanced]

@@ -526,14 +526,16 @@ def mann_whitney(
     ranks, ties = _average_ranks(np.concatenate((a, b)))
     u1 = float(ranks[:n1].sum()) - n1 * (n1 + 1) / 2.0
     u2 = n1 * n2 - u1
-    u, factor = {"greater": (u1, 1.0), "less": (u2, 1.0)}.get(alternative, (max(u1, u2), 2.0))
+    picks = {"greater": (u1, 1.0), "less": (u2, 1.0)}
+    u, factor = picks.get(alternative, (max(u1, u2), 2.0))
     exact = min(n1, n2) <= 8 and bool((ties == 1).all())
     if exact:  # P(U >= u) from the exact counts
         freq = _u_frequencies(n1, n2)
         p = float(freq[round(u) :].sum() / freq.sum())
     else:  # normal approximation, tie-corrected, continuity correction 1/2
         n = n1 + n2
-        sd = math.sqrt(n1 * n2 / 12.0 * ((n + 1) - float((ties**3 - ties).sum()) / (n * (n - 1))))
+        tie_term = float((ties**3 - ties).sum()) / (n * (n - 1))
+        sd = math.sqrt(n1 * n2 / 12.0 * ((n + 1) - tie_term))
         z = (u - n1 * n2 / 2.0 - 0.5) / sd if sd > 0 else 0.0
         p = 0.5 * math.erfc(z / math.sqrt(2.0))
     # --8<-- [end:mann_whitney]
