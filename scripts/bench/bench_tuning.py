@@ -32,6 +32,8 @@ ROOT = Path(__file__).resolve().parents[2]
 RECORD = ROOT / "src" / "otlpkb" / "datasets" / "bench" / "compression-cpu.json"
 sys.path.insert(0, str(ROOT / "tests"))
 
+from bench_detectors import best_of  # noqa: E402
+
 from otlpkb.tuning.mva import mva, mva_recursive, schweitzer  # noqa: E402
 from otlpkb.tuning.optimizations import compress, cpu_seconds_per_mb  # noqa: E402
 from otlpkb.tuning.regression import change_points  # noqa: E402
@@ -39,18 +41,9 @@ from tuning.otava_cases import generated, run_otava  # noqa: E402
 from tuning.otava_model import model  # noqa: E402
 
 
-def best(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
-
-
 def bench_change_points(n: int) -> None:
     series = generated(2024, n=n)
-    t_ours = best(lambda: change_points(series), 3)
+    t_ours = best_of(lambda: change_points(series), 3)
     ours = [c.index for c in change_points(series)]
     answers = run_otava(
         [{"series": series, "window": 50, "max_pvalue": 0.001, "min_magnitude": 0.0}] * 3
@@ -90,10 +83,10 @@ def bench_mva(n: int, k: int) -> None:
     demands = np.random.default_rng(7).uniform(0.005, 0.05, k)
     think = 1.0
     as_list = demands.tolist()
-    t_plain = best(lambda: plain_mva(as_list, n, think), 3)
-    t_step = best(lambda: mva_recursive(demands, n, think_time=think), 3)
-    t_ours = best(lambda: mva(demands, n, think_time=think), 5)
-    t_sch = best(lambda: schweitzer(demands, n, think_time=think), 2)
+    t_plain = best_of(lambda: plain_mva(as_list, n, think), 3)
+    t_step = best_of(lambda: mva_recursive(demands, n, think_time=think), 3)
+    t_ours = best_of(lambda: mva(demands, n, think_time=think), 5)
+    t_sch = best_of(lambda: schweitzer(demands, n, think_time=think), 2)
     x_plain, _ = plain_mva(as_list, n, think)
     err = float(np.max(np.abs(mva(demands, n, think_time=think).throughput / x_plain - 1)))
     print(f"exact MVA at N = {n:,} on {k} centres (all populations 1..N)")

@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import csv
 import json
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -19,18 +16,7 @@ from click.testing import CliRunner
 
 from otlpkb import datasets
 from otlpkb.cli import main
-
-
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    exe = shutil.which("otlpkb", path=str(Path(sys.executable).parent))
-    assert exe, "the otlpkb console script is not installed next to this Python"
-    return subprocess.run(
-        [exe, *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={"COLUMNS": "160", "PATH": "/usr/bin:/bin"},
-    )
+from test_cli import run
 
 
 def history(path: Path, jump_at_end: bool) -> Path:
