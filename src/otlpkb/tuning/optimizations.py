@@ -46,6 +46,7 @@ from otlpkb.tracing.traces import assemble_traces
 __all__ = [
     "CODECS",
     "DEFAULT_LEVELS",
+    "DEFAULT_SETTINGS",
     "BatchingEffect",
     "CompressionResult",
     "QueueSizing",
@@ -161,8 +162,8 @@ class CompressionResult:
         return 1.0 - self.output_bytes / self.input_bytes
 
 
-#: The settings `compression_ratios` compares by default.
-_SETTINGS: tuple[tuple[str, int | None], ...] = (
+#: The (codec, level) settings `compression_ratios` compares by default.
+DEFAULT_SETTINGS: tuple[tuple[str, int | None], ...] = (
     ("gzip", 1),
     ("gzip", 6),
     ("zstd", 1),
@@ -173,7 +174,7 @@ _SETTINGS: tuple[tuple[str, int | None], ...] = (
 
 def compression_ratios(
     payloads: Sequence[bytes],
-    settings: Sequence[tuple[str, int | None]] = _SETTINGS,
+    settings: Sequence[tuple[str, int | None]] = DEFAULT_SETTINGS,
 ) -> list[CompressionResult]:
     """Compress every payload with every (codec, level) setting and count the bytes.
 
