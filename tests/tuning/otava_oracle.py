@@ -12,10 +12,10 @@ import json
 import sys
 import time
 
-from otava.analysis import compute_change_points
-
 
 def run(job):
+    from otava.analysis import compute_change_points  # only in .venv-otava
+
     series = [float(v) for v in job["series"]]
     t0 = time.perf_counter()
     cps, weak = compute_change_points(
