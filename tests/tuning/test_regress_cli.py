@@ -45,14 +45,17 @@ def test_ci_fails_when_the_latest_run_starts_a_regression(tmp_path) -> None:
 
 
 def test_older_regressions_do_not_fail_ci(tmp_path) -> None:
-    path = history(tmp_path / "h.csv", False)
-    assert run("regress", str(path), "--higher-is-better", "throughput").returncode == 0
+    path = str(history(tmp_path / "h.csv", False))
+    cli = CliRunner(env={"COLUMNS": "160"})
+    assert cli.invoke(main, ["regress", path, "--higher-is-better", "throughput"]).exit_code == 0
     # a throughput drop is a regression only for a higher-is-better metric ...
-    done = run("regress", str(path), "--higher-is-better", "throughput", "--recent", "90")
-    assert done.returncode == 1 and "throughput at commit c040" in done.stdout
+    done = cli.invoke(main, ["regress", path, "--higher-is-better", "throughput", "--recent", "90"])
+    assert done.exit_code == 1 and "throughput at commit c040" in done.stdout
     # ... and a latency rise only above the threshold
-    wide = run("regress", str(path), "--metric", "p99_ms", "--recent", "90", "--threshold", "0.2")
-    assert wide.returncode == 0
+    wide = cli.invoke(
+        main, ["regress", path, "--metric", "p99_ms", "--recent", "90", "--threshold", "0.2"]
+    )
+    assert wide.exit_code == 0
 
 
 def test_json_output_and_json_input(tmp_path) -> None:
@@ -112,14 +115,24 @@ def test_otavas_tigerbeetle_history(tmp_path) -> None:
 def test_bad_input_is_one_line_and_exit_2(tmp_path, content, args, message) -> None:
     path = tmp_path / ("h.json" if content.startswith("[") else "h.csv")
     path.write_text(content)
-    done = run("regress", str(path), *args)
-    assert done.returncode == 2
+    done = CliRunner().invoke(main, ["regress", str(path), *args])
+    assert done.exit_code == 2
     assert done.stderr.count("\n") == 1 and done.stderr.startswith("otlpkb: error: ")
     assert message in done.stderr
-    assert "Traceback" not in done.stderr
+    assert done.exception is None or isinstance(done.exception, SystemExit)
+
+
+def test_bad_input_from_the_console_script(tmp_path) -> None:
+    (tmp_path / "h.csv").write_text("commit,x\na,1\nb,zz\n")
+    done = run("regress", str(tmp_path / "h.csv"))
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert (
+        done.stderr
+        == f"otlpkb: error: {tmp_path / 'h.csv'}: line 3, column 'x': 'zz' is not a number\n"
+    )
 
 
 def test_missing_file_and_directory(tmp_path) -> None:
     for target, message in ((tmp_path / "nope.csv", "no such file"), (tmp_path, "is a directory")):
-        done = run("regress", str(target))
-        assert done.returncode == 2 and message in done.stderr
+        done = CliRunner().invoke(main, ["regress", str(target)])
+        assert done.exit_code == 2 and message in done.stderr
