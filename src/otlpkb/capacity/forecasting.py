@@ -566,6 +566,14 @@ def _estimate(
         out.extend((np.asarray(dstates) * xs).tolist())
         return sse / total, np.asarray(out) / total
 
+    def sse_only(u: FloatArray) -> float:
+        a, b, g, l_, bb, s = unpack(u)
+        try:
+            err = _smooth(ys, a, b, g, l_, bb, s, trend, seasonal)[0]
+        except ZeroDivisionError:
+            return math.inf
+        return math.fsum(e * e for e in err)
+
     # --8<-- [start:estimate]
     grids = (
         [0.05, 0.2, 0.5, 0.8, 0.99] if flags[0] else [None],
@@ -578,7 +586,7 @@ def _estimate(
         for gb in grids[1]:
             for gg in grids[2]:
                 u = np.asarray([v for v in (ga, gb, gg) if v is not None] + tail)
-                tried.append((objective(u)[0], u))
+                tried.append((sse_only(u), u))
     tried.sort(key=lambda c: c[0])
     lower = [0.0] * n_unit + [
         (1e-9 - x) / sc if mul and j >= x0.size - n_s else None
