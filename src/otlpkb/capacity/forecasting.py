@@ -82,14 +82,14 @@ def _series(y: Any, name: str = "y", *, positive: bool = False, why: str = "") -
     if bad.size:
         i = int(bad[0])
         raise ValueError(
-            f"{name}[{i}] is {arr[i]!r}: the series has {bad.size} missing or infinite "
+            f"{name}[{i}] is {float(arr[i])!r}: the series has {bad.size} missing or infinite "
             "value(s) (a gap); fill or drop them before fitting"
         )
     if positive:
         bad = np.flatnonzero(arr <= 0)
         if bad.size:
             i = int(bad[0])
-            raise ValueError(f"{name}[{i}] = {arr[i]!r} is not positive: {why} needs {name} > 0")
+            raise ValueError(f"{name}[{i}] = {float(arr[i])!r} is not positive: {why} needs {name} > 0")
     return arr
 
 

@@ -59,7 +59,7 @@ def _series(y: Any, name: str = "y") -> FloatArray:
     bad = np.flatnonzero(~np.isfinite(arr))
     if bad.size:
         raise ValueError(
-            f"{name}[{int(bad[0])}] is {arr[bad[0]]!r}: {bad.size} missing or infinite "
+            f"{name}[{int(bad[0])}] is {float(arr[bad[0]])!r}: {bad.size} missing or infinite "
             "value(s) (a gap); fill or drop them first"
         )
     return arr
@@ -214,7 +214,7 @@ def seasonal_decompose(
         raise ValueError(f"model must be 'additive' or 'multiplicative', got {model!r}")
     if model == "multiplicative" and np.any(x <= 0):
         i = int(np.flatnonzero(x <= 0)[0])
-        raise ValueError(f"y[{i}] = {x[i]!r} is not positive: the multiplicative model needs y > 0")
+        raise ValueError(f"y[{i}] = {float(x[i])!r} is not positive: the multiplicative model needs y > 0")
     # --8<-- [start:classical]
     if p % 2 == 0:
         weights = np.r_[0.5, np.ones(p - 1), 0.5] / p
