@@ -147,7 +147,8 @@ def utilization_summary(
     # --8<-- [start:headroom]
     values = np.percentile(u, ps)
     util = values / cap
-    growth = np.where(util > 0, tgt / np.where(util > 0, util, 1.0) - 1, np.inf)
+    with np.errstate(over="ignore"):
+        growth = np.where(util > 0, tgt / np.where(util > 0, util, 1.0) - 1, np.inf)
     # --8<-- [end:headroom]
     return UtilizationSummary(
         percentiles=ps,
