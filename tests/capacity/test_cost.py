@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from kbtest import SCALE
 
+from kbtest import SCALE
 from otlpkb.capacity.cost import (
     DEFAULT_OPTIONS,
     EXAMPLE_PRICES,
@@ -106,8 +106,9 @@ def test_retention_windows_are_requirements():
 
 def test_example_prices_are_inputs():
     assert isinstance(EXAMPLE_PRICES, Prices)
-    doubled = Prices(*(2 * v for v in (EXAMPLE_PRICES.cpu_core_hour, EXAMPLE_PRICES.memory_gib_hour,
-                                       EXAMPLE_PRICES.storage_gib_month, EXAMPLE_PRICES.egress_gib)))
+    e = EXAMPLE_PRICES
+    doubled = Prices(2 * e.cpu_core_hour, 2 * e.memory_gib_hour, 2 * e.storage_gib_month,
+                     2 * e.egress_gib)
     a = signal_costs(spans_per_second=1000.0)
     b = signal_costs(spans_per_second=1000.0, prices=doubled)
     assert b["spans"] == pytest.approx({k: 2 * v for k, v in a["spans"].items()})

@@ -25,10 +25,10 @@ import pytest
 import statsmodels
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from kbtest import SCALE
 from statsmodels.datasets import co2, nile
 from statsmodels.tsa.holtwinters import ExponentialSmoothing
 
+from kbtest import SCALE
 from otlpkb.capacity.forecasting import (
     CapacityCrossing,
     GrowthFit,

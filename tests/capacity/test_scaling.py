@@ -21,8 +21,8 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from kbtest import SCALE
 
+from kbtest import SCALE
 from otlpkb.capacity.scaling import (
     DEFAULT_SCALE_DOWN,
     DEFAULT_SCALE_UP,
@@ -117,7 +117,8 @@ def test_select_policy_min_and_disabled():
 
 
 def test_percent_scale_up_is_rounded_up_and_bounds_hold():
-    behavior = HPABehavior(scale_up=HPAScalingRules(0, "Max", (HPAScalingPolicy("Percent", 10, 60),)))
+    rules = HPAScalingRules(0, "Max", (HPAScalingPolicy("Percent", 10, 60),))
+    behavior = HPABehavior(scale_up=rules)
     hpa = HPAController(1.0, 1, 12, behavior)
     assert hpa.step(0.0, 3, 5.0) == 4  # ceil(3 * 1.1) = 4, not 3
     assert HPAController(1.0, 2, 12).step(0.0, 20, 1.0) == 12  # above max: clamp

@@ -16,11 +16,11 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from kbtest import SCALE
 from statsmodels.datasets import co2
 from statsmodels.tsa.seasonal import STL
 from statsmodels.tsa.seasonal import seasonal_decompose as sm_decompose
 
+from kbtest import SCALE
 from otlpkb.capacity.usage import (
     Attribution,
     Decomposition,

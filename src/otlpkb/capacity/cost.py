@@ -122,8 +122,9 @@ def signal_costs(
         "metric_points": _non_negative("metric_points_per_second", metric_points_per_second),
     }
     if isinstance(retention_days, Mapping):
-        days = {s: _non_negative(f"retention_days[{s!r}]", retention_days.get(s, 0.0))
-                for s in rates}
+        days = {
+            s: _non_negative(f"retention_days[{s!r}]", retention_days.get(s, 0.0)) for s in rates
+        }
     else:
         days = dict.fromkeys(rates, _non_negative("retention_days", retention_days))
     copies = _positive("replication", replication)
@@ -235,8 +236,12 @@ class Requirements:
     metric_retention_days: float = 30.0
 
     def __post_init__(self) -> None:
-        for name in ("error_traces_per_hour", "traces_per_hour", "trace_retention_days",
-                     "metric_retention_days"):
+        for name in (
+            "error_traces_per_hour",
+            "traces_per_hour",
+            "trace_retention_days",
+            "metric_retention_days",
+        ):
             _non_negative(name, getattr(self, name))
 
 
@@ -287,7 +292,7 @@ def _service_cost(
     kept = r * option.kept_fraction(service.error_fraction)
     # --8<-- [start:service_cost]
     processed = r if option.mode == "tail" else kept  # head sampling drops in the SDK
-    held = r * decision_wait if option.mode == "tail" else 0.0  # spans waiting for a decision
+    held = r * decision_wait if option.mode == "tail" else 0.0  # spans awaiting a decision
     wire = kept * c.bytes_per_item / c.compression_ratio
     return {
         "compute": processed * c.cpu_seconds_per_item / target * prices.cpu_core_hour * 730,
@@ -328,8 +333,11 @@ def plan_cost(
         for k, v in part.items():
             total[k] += v
     metrics = signal_costs(
-        metric_points_per_second=metric_points_per_second, retention_days=days_m,
-        profile=profile, prices=prices, target_utilization=target,
+        metric_points_per_second=metric_points_per_second,
+        retention_days=days_m,
+        profile=profile,
+        prices=prices,
+        target_utilization=target,
     )["metric_points"]
     for k, v in metrics.items():
         total[k] += v
@@ -372,8 +380,12 @@ def optimize_sampling(
             service or which window).
     """
     _check(services, options)
-    args = (profile, prices, _non_negative("decision_wait", decision_wait),
-            _positive("target_utilization", target_utilization))
+    args = (
+        profile,
+        prices,
+        _non_negative("decision_wait", decision_wait),
+        _positive("target_utilization", target_utilization),
+    )
     t_days = [d for d in trace_retention_choices if d >= requirements.trace_retention_days]
     m_days = [d for d in metric_retention_choices if d >= requirements.metric_retention_days]
     if not t_days or not m_days:
@@ -392,17 +404,33 @@ def optimize_sampling(
             choice[svc.name] = min(
                 feasible, key=lambda o: sum(_service_cost(svc, o, days_t, *args).values())
             )
-        cost = plan_cost(services, choice, days_t, days_m,
-                         metric_points_per_second=metric_points_per_second, profile=profile,
-                         prices=prices, decision_wait=args[2], target_utilization=args[3])
+        cost = plan_cost(
+            services,
+            choice,
+            days_t,
+            days_m,
+            metric_points_per_second=metric_points_per_second,
+            profile=profile,
+            prices=prices,
+            decision_wait=args[2],
+            target_utilization=args[3],
+        )
         if best is None or cost["total"] < best[0]:
             best = (cost["total"], choice, days_t, days_m)
     # --8<-- [end:optimize]
-    assert best is not None  # noqa: S101 - both lists are non-empty
+    assert best is not None
     _, choice, days_t, days_m = best
-    cost = plan_cost(services, choice, days_t, days_m,
-                     metric_points_per_second=metric_points_per_second, profile=profile,
-                     prices=prices, decision_wait=args[2], target_utilization=args[3])
+    cost = plan_cost(
+        services,
+        choice,
+        days_t,
+        days_m,
+        metric_points_per_second=metric_points_per_second,
+        profile=profile,
+        prices=prices,
+        decision_wait=args[2],
+        target_utilization=args[3],
+    )
     return Plan(MappingProxyType(choice), days_t, days_m, MappingProxyType(cost), evaluated)
 
 
@@ -428,22 +456,33 @@ def brute_force_sampling(
     best: Plan | None = None
     evaluated = 0
     for days_t, days_m in itertools.product(trace_retention_choices, metric_retention_choices):
-        if (days_t < requirements.trace_retention_days
-                or days_m < requirements.metric_retention_days):
+        if (
+            days_t < requirements.trace_retention_days
+            or days_m < requirements.metric_retention_days
+        ):
             continue
         for combo in itertools.product(options, repeat=len(services)):
             if not all(_meets(s, o, requirements) for s, o in zip(services, combo)):
                 continue
             choice = {s.name: o for s, o in zip(services, combo)}
-            cost = plan_cost(services, choice, days_t, days_m,
-                             metric_points_per_second=metric_points_per_second,
-                             profile=profile, prices=prices, decision_wait=decision_wait,
-                             target_utilization=target_utilization)
+            cost = plan_cost(
+                services,
+                choice,
+                days_t,
+                days_m,
+                metric_points_per_second=metric_points_per_second,
+                profile=profile,
+                prices=prices,
+                decision_wait=decision_wait,
+                target_utilization=target_utilization,
+            )
             evaluated += 1
             if best is None or cost["total"] < best.cost["total"]:
-                best = Plan(MappingProxyType(choice), days_t, days_m,
-                            MappingProxyType(cost), evaluated)
+                best = Plan(
+                    MappingProxyType(choice), days_t, days_m, MappingProxyType(cost), evaluated
+                )
     if best is None:
         return None
-    return Plan(best.sampling, best.trace_retention_days, best.metric_retention_days,
-                best.cost, evaluated)
+    return Plan(
+        best.sampling, best.trace_retention_days, best.metric_retention_days, best.cost, evaluated
+    )

@@ -40,7 +40,7 @@ from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
-from scipy import optimize, stats
+from scipy import optimize, stats  # type: ignore[import-untyped, unused-ignore]
 
 from otlpkb._checks import positive as _positive
 from otlpkb._checks import real as _real
@@ -89,7 +89,9 @@ def _series(y: Any, name: str = "y", *, positive: bool = False, why: str = "") -
         bad = np.flatnonzero(arr <= 0)
         if bad.size:
             i = int(bad[0])
-            raise ValueError(f"{name}[{i}] = {float(arr[i])!r} is not positive: {why} needs {name} > 0")
+            raise ValueError(
+                f"{name}[{i}] = {float(arr[i])!r} is not positive: {why} needs {name} > 0"
+            )
     return arr
 
 
@@ -202,16 +204,16 @@ def _sse_grad(
 
 @dataclass(frozen=True, eq=False)
 class HoltWintersFit:
-    """A fitted Holt–Winters model (returned by `holt_winters`).
+    r"""A fitted Holt–Winters model (returned by `holt_winters`).
 
     Attributes:
         fitted: one-step-ahead in-sample predictions, as long as the series.
-        level: the final level $\\ell_T$.
+        level: the final level $\ell_T$.
         trend: the final trend $b_T$ (``None`` without a trend).
-        season: the final seasonal states $s_{T+1-m}, \\dots, s_T$, in the order they apply
+        season: the final seasonal states $s_{T+1-m}, \dots, s_T$, in the order they apply
             to the next ``period`` steps (empty without seasonality).
         sse: sum of squared one-step errors.
-        params: ``alpha``, ``beta`` (FPP's $\\beta^*$), ``gamma``, ``initial_level``,
+        params: ``alpha``, ``beta`` (FPP's $\beta^*$), ``gamma``, ``initial_level``,
             ``initial_trend``, ``initial_seasonal`` (as used, given or estimated), and
             ``trend``, ``seasonal``, ``period`` and ``estimated`` (the names estimated).
         residuals: ``y - fitted``.
@@ -236,7 +238,7 @@ class HoltWintersFit:
         return math.sqrt(self.sse / (n - k))
 
     def forecast(self, h: int) -> FloatArray:
-        """The point forecasts $\\hat y_{T+1|T}, \\dots, \\hat y_{T+h|T}$ (FPP's equations).
+        r"""The point forecasts $\hat y_{T+1|T}, \dots, \hat y_{T+h|T}$ (FPP's equations).
 
         Examples:
             >>> fit = holt_winters([1.0, 3.0, 2.0], seasonal="add", period=3, alpha=0.5,
@@ -326,19 +328,19 @@ def holt_winters(
     initial_trend: float | None = None,
     initial_seasonal: Sequence[float] | None = None,
 ) -> HoltWintersFit:
-    """Fit Holt–Winters exponential smoothing (FPP form), estimating what is not given.
+    r"""Fit Holt–Winters exponential smoothing (FPP form), estimating what is not given.
 
-    With $q_t = \\ell_{t-1} + b_{t-1}$ (FPP section 8.3, additive seasonality):
-    $\\hat y_{t|t-1} = q_t + s_{t-m}$,
-    $\\ell_t = \\alpha (y_t - s_{t-m}) + (1-\\alpha) q_t$,
-    $b_t = \\beta^* (\\ell_t - \\ell_{t-1}) + (1 - \\beta^*) b_{t-1}$,
-    $s_t = \\gamma (y_t - q_t) + (1 - \\gamma) s_{t-m}$; multiplicative seasonality divides
+    With $q_t = \ell_{t-1} + b_{t-1}$ (FPP section 8.3, additive seasonality):
+    $\hat y_{t|t-1} = q_t + s_{t-m}$,
+    $\ell_t = \alpha (y_t - s_{t-m}) + (1-\alpha) q_t$,
+    $b_t = \beta^* (\ell_t - \ell_{t-1}) + (1 - \beta^*) b_{t-1}$,
+    $s_t = \gamma (y_t - q_t) + (1 - \gamma) s_{t-m}$; multiplicative seasonality divides
     where the additive form subtracts. Forecasts are
-    $\\hat y_{T+h|T} = \\ell_T + h b_T + s_{T+h-m(k+1)}$ with $k = \\lfloor (h-1)/m \\rfloor$.
+    $\hat y_{T+h|T} = \ell_T + h b_T + s_{T+h-m(k+1)}$ with $k = \lfloor (h-1)/m \rfloor$.
 
     Smoothing parameters and initial states left as ``None`` are estimated together by
     minimising the SSE (L-BFGS-B with an exact gradient) inside FPP's usual region
-    $0 \\le \\alpha \\le 1$, $0 \\le \\beta^* \\le 1$, $0 \\le \\gamma \\le 1 - \\alpha$. When
+    $0 \le \alpha \le 1$, $0 \le \beta^* \le 1$, $0 \le \gamma \le 1 - \alpha$. When
     the level and the seasonal states are both estimated the seasonal states are
     normalised (they sum to 0, or average 1 for multiplicative seasonality), which
     removes a direction along which the SSE is flat. Given values are used as given.
@@ -348,13 +350,13 @@ def holt_winters(
             seasonality, positive.
         trend: ``"add"`` or ``None``.
         seasonal: ``"add"``, ``"mul"`` or ``None``.
-        period: season length $m \\ge 2$, required with ``seasonal``.
-        alpha: level smoothing $\\alpha$ in [0, 1].
-        beta: trend smoothing $\\beta^*$ in [0, 1] (with ``trend``).
-        gamma: seasonal smoothing $\\gamma$ in [0, 1] (with ``seasonal``).
-        initial_level: $\\ell_0$.
+        period: season length $m \ge 2$, required with ``seasonal``.
+        alpha: level smoothing $\alpha$ in [0, 1].
+        beta: trend smoothing $\beta^*$ in [0, 1] (with ``trend``).
+        gamma: seasonal smoothing $\gamma$ in [0, 1] (with ``seasonal``).
+        initial_level: $\ell_0$.
         initial_trend: $b_0$ (with ``trend``).
-        initial_seasonal: $s_{1-m}, \\dots, s_0$, the seasonal states of the first
+        initial_seasonal: $s_{1-m}, \dots, s_0$, the seasonal states of the first
             ``period`` observations (with ``seasonal``).
 
     Returns:
@@ -379,9 +381,7 @@ def holt_winters(
         raise ValueError(f"trend must be 'add' or None, got {trend!r}")
     if seasonal not in (None, "add", "mul"):
         raise ValueError(f"seasonal must be 'add', 'mul' or None, got {seasonal!r}")
-    data = _series(
-        y, positive=seasonal == "mul", why="multiplicative seasonality"
-    )
+    data = _series(y, positive=seasonal == "mul", why="multiplicative seasonality")
     n = data.size
     has_trend = trend is not None
     if seasonal is None:
@@ -396,9 +396,15 @@ def holt_winters(
         raise ValueError("beta and initial_trend need trend='add'")
     fixed_s: list[float] | None = None
     if initial_seasonal is not None:
-        fixed_s = [float(v) for v in _series(initial_seasonal, "initial_seasonal",
-                                              positive=seasonal == "mul",
-                                              why="multiplicative seasonality")]
+        fixed_s = [
+            float(v)
+            for v in _series(
+                initial_seasonal,
+                "initial_seasonal",
+                positive=seasonal == "mul",
+                why="multiplicative seasonality",
+            )
+        ]
         if len(fixed_s) != m:
             raise ValueError(f"initial_seasonal must have period = {m} values, got {len(fixed_s)}")
     elif m and n < 2 * m:
@@ -415,7 +421,9 @@ def holt_winters(
     l_fix = None if initial_level is None else _real_state("initial_level", initial_level)
     b0_fix = None if initial_trend is None else _real_state("initial_trend", initial_trend)
     if seasonal == "mul" and l_fix is not None and l_fix <= 0:
-        raise ValueError(f"initial_level must be > 0 with multiplicative seasonality, got {l_fix!r}")
+        raise ValueError(
+            f"initial_level must be > 0 with multiplicative seasonality, got {l_fix!r}"
+        )
 
     l_h, b_h, s_h = _heuristic_start(data, has_trend, seasonal, m)
     l0 = l_h if l_fix is None else l_fix
@@ -438,12 +446,22 @@ def holt_winters(
     ys = data.tolist()
     if estimated:
         a, b, g, l0, b0, s0 = _estimate(
-            ys, a_fix, b_fix, g_fix, l0, b0, s0, l_fix is None, b0_fix is None,
-            fixed_s is None, has_trend, seasonal,
+            ys,
+            a_fix,
+            b_fix,
+            g_fix,
+            l0,
+            b0,
+            s0,
+            l_fix is None,
+            b0_fix is None,
+            fixed_s is None,
+            has_trend,
+            seasonal,
         )
     else:
         a, b, g = a_fix or 0.0, b_fix or 0.0, g_fix or 0.0
-        assert a_fix is not None  # noqa: S101 - estimated is empty
+        assert a_fix is not None
     err, lv, tr, se = _smooth(ys, a, b, g, l0, b0, s0, has_trend, seasonal)
     errors = np.asarray(err)
     params = MappingProxyType(
@@ -595,8 +613,9 @@ def _estimate(
     bounds = list(zip(lower, [1.0] * n_unit + [None] * x0.size))
     best = min(
         (
-            optimize.minimize(objective, u0, jac=True, method=_METHOD, bounds=bounds,
-                              options=_OPTIONS)
+            optimize.minimize(
+                objective, u0, jac=True, method=_METHOD, bounds=bounds, options=_OPTIONS
+            )
             for _, u0 in tried[:3]
         ),
         key=lambda r: float(r.fun),
@@ -610,17 +629,17 @@ def _estimate(
 
 @dataclass(frozen=True)
 class TrendFit:
-    """A least-squares line $y = a + b t$ (or $\\log y = a + b t$ when ``log``).
+    r"""A least-squares line $y = a + b t$ (or $\log y = a + b t$ when ``log``).
 
     Attributes:
         intercept: $a$.
         slope: $b$ per unit of ``t``.
-        sigma: residual standard deviation $\\hat\\sigma$ (on the log scale when ``log``).
+        sigma: residual standard deviation $\hat\sigma$ (on the log scale when ``log``).
         n: observations.
         t_mean: mean of ``t``.
-        sxx: $\\sum (t_i - \\bar t)^2$.
+        sxx: $\sum (t_i - \bar t)^2$.
         t_last: the last observed ``t``.
-        log: whether the line was fitted to $\\log y$.
+        log: whether the line was fitted to $\log y$.
     """
 
     intercept: float
@@ -639,10 +658,10 @@ class TrendFit:
         return np.exp(line) if self.log else line
 
     def prediction_interval(self, t: Any, level: float = 0.95) -> tuple[FloatArray, FloatArray]:
-        """Analytic prediction interval for a new observation at ``t``.
+        r"""Analytic prediction interval for a new observation at ``t``.
 
-        $\\hat y(t) \\pm t_{n-2,(1+\\text{level})/2}\\,\\hat\\sigma
-        \\sqrt{1 + 1/n + (t - \\bar t)^2 / S_{xx}}$, exponentiated when ``log``.
+        $\hat y(t) \pm t_{n-2,(1+\text{level})/2}\,\hat\sigma
+        \sqrt{1 + 1/n + (t - \bar t)^2 / S_{xx}}$, exponentiated when ``log``.
         """
         tt = np.asarray(t, dtype=np.float64)
         # --8<-- [start:interval]
@@ -695,7 +714,7 @@ def linear_trend(y: Any, t: Any = None) -> TrendFit:
 
 
 def log_linear_trend(y: Any, t: Any = None) -> TrendFit:
-    """Fit $\\log y = a + b t$: constant relative growth $e^b - 1$ per unit of ``t``.
+    r"""Fit $\log y = a + b t$: constant relative growth $e^b - 1$ per unit of ``t``.
 
     Examples:
         >>> fit = log_linear_trend([100.0, 110.0, 121.0, 133.1])
@@ -758,7 +777,9 @@ def _nls(
         try:
             p, cov = optimize.curve_fit(_curve(model), t, z, p0=p0, maxfev=20_000)
         except RuntimeError as error:
-            raise ValueError(f"the {model} curve did not converge on this series: {error}") from None
+            raise ValueError(
+                f"the {model} curve did not converge on this series: {error}"
+            ) from None
     resid = z - _curve(model)(t, *p)
     return GrowthFit(
         model=model,
@@ -904,8 +925,13 @@ def time_to_capacity(
         expected = _first_crossing(steps, model.forecast(h), cap)
         prob = float(np.mean(np.isfinite(first)))
         return CapacityCrossing(
-            cap, math.ceil(expected) if math.isfinite(expected) else math.inf,
-            float(low), float(high), lv, prob, "simulation",
+            cap,
+            math.ceil(expected) if math.isfinite(expected) else math.inf,
+            float(low),
+            float(high),
+            lv,
+            prob,
+            "simulation",
         )
     if isinstance(model, TrendFit):
         grid = np.linspace(model.t_last, model.t_last + span, 4001)
@@ -913,17 +939,23 @@ def time_to_capacity(
         expected = _first_crossing(grid, model.forecast(grid), cap)
         q = stats.t.ppf((1 + lv) / 2, model.n - 2)
         return CapacityCrossing(
-            cap, expected, _first_crossing(grid, hi_band, cap),
-            _first_crossing(grid, lo_band, cap), lv,
-            _probability_by(model, cap, model.t_last + span, q), "bands",
+            cap,
+            expected,
+            _first_crossing(grid, hi_band, cap),
+            _first_crossing(grid, lo_band, cap),
+            lv,
+            _probability_by(model, cap, model.t_last + span, q),
+            "bands",
         )
     if isinstance(model, GrowthFit):
         grid = np.linspace(model.t_last, model.t_last + span, 2001)
         expected = _first_crossing(grid, model.forecast(grid), cap)
         rng = np.random.default_rng(seed)
         mean = np.asarray(list(model.params.values()))
-        cov = model.covariance if np.all(np.isfinite(model.covariance)) else np.zeros(
-            (mean.size, mean.size)
+        cov = (
+            model.covariance
+            if np.all(np.isfinite(model.covariance))
+            else np.zeros((mean.size, mean.size))
         )
         draws = rng.multivariate_normal(mean, cov, size=n_paths, method="eigh")
         f = _curve(model.model)
@@ -931,8 +963,13 @@ def time_to_capacity(
             times = np.array([_first_crossing(grid, f(grid, *d), cap) for d in draws])
         low, high = np.quantile(times, [lo_q, hi_q], method="inverted_cdf")
         return CapacityCrossing(
-            cap, expected, float(low), float(high), lv,
-            float(np.mean(np.isfinite(times))), "parameters",
+            cap,
+            expected,
+            float(low),
+            float(high),
+            lv,
+            float(np.mean(np.isfinite(times))),
+            "parameters",
         )
     raise TypeError(
         f"model must be a HoltWintersFit, TrendFit or GrowthFit, got {type(model).__name__}"

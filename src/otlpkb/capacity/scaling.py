@@ -208,9 +208,7 @@ class HPAController:
         _positive("target_value", self.target_value)
         lo = _int("min_replicas", self.min_replicas, 1)
         if _int("max_replicas", self.max_replicas, 1) < lo:
-            raise ValueError(
-                f"max_replicas ({self.max_replicas}) must be >= min_replicas ({lo})"
-            )
+            raise ValueError(f"max_replicas ({self.max_replicas}) must be >= min_replicas ({lo})")
         if not isinstance(self.behavior, HPABehavior):
             raise TypeError(f"behavior must be an HPABehavior, got {self.behavior!r}")
         _non_negative("tolerance", self.tolerance)
@@ -271,6 +269,7 @@ class HPAController:
         self._recommendations = [r for r in self._recommendations if r[0] >= now - keep]
         self._recommendations.append((now, desired))
         return best
+
     # --8<-- [end:stabilize]
 
     # --8<-- [start:limit]
@@ -302,6 +301,7 @@ class HPAController:
             limit = min(proposals) if rules.select_policy == "Max" else max(proposals)
             return max(desired, min(limit, current), self.min_replicas)
         return desired
+
     # --8<-- [end:limit]
 
 
@@ -370,7 +370,7 @@ def simulate_hpa(
     replicas = np.asarray(reps, dtype=np.int64)
     before = np.concatenate([[initial_replicas], replicas[:-1]])
     return HPATrace(
-        times=np.arange(values.size) * period,
+        times=np.arange(values.size, dtype=np.float64) * period,
         load=values,
         metric=np.asarray(metric),
         replicas=replicas,
@@ -382,12 +382,12 @@ def simulate_hpa(
 
 
 def response_time_cdf(arrival_rate: float, service_rate: float, servers: int, t: Any) -> Any:
-    """$P(T \\le t)$ for the response time $T = W_q + S$ of an M/M/c queue.
+    r"""$P(T \le t)$ for the response time $T = W_q + S$ of an M/M/c queue.
 
     The wait is 0 with probability $1 - C$ and otherwise exponential with rate
-    $\\theta = c\\mu - \\lambda$; adding an independent $\\text{Exp}(\\mu)$ service time gives
-    $P(T > t) = (1 - C) e^{-\\mu t} + C \\frac{\\theta e^{-\\mu t} - \\mu e^{-\\theta t}}
-    {\\theta - \\mu}$ (the limit $(1 + \\mu t) e^{-\\mu t}$ when $\\theta = \\mu$).
+    $\theta = c\mu - \lambda$; adding an independent $\text{Exp}(\mu)$ service time gives
+    $P(T > t) = (1 - C) e^{-\mu t} + C \frac{\theta e^{-\mu t} - \mu e^{-\theta t}}
+    {\theta - \mu}$ (the limit $(1 + \mu t) e^{-\mu t}$ when $\theta = \mu$).
 
     Examples:
         >>> round(float(response_time_cdf(1.0, 2.0, 1, 1.0)), 6)   # M/M/1: 1 - e^{-(mu-lam) t}
@@ -397,9 +397,7 @@ def response_time_cdf(arrival_rate: float, service_rate: float, servers: int, t:
     mu = _positive("service_rate", service_rate)
     c = _int("servers", servers, 1)
     if lam >= c * mu:
-        raise ValueError(
-            f"unstable: arrival_rate {lam:g} >= servers x service_rate = {c * mu:g}"
-        )
+        raise ValueError(f"unstable: arrival_rate {lam:g} >= servers x service_rate = {c * mu:g}")
     tt = np.asarray(t, dtype=np.float64)
     # --8<-- [start:response]
     p_wait = erlang_c(c, lam / mu)
@@ -416,11 +414,11 @@ def response_time_cdf(arrival_rate: float, service_rate: float, servers: int, t:
 def servers_for_latency_slo(
     arrival_rate: float, service_rate: float, slo: float, *, quantile: float = 0.99
 ) -> int:
-    """The fewest M/M/c servers whose response-time ``quantile`` is at most ``slo``.
+    r"""The fewest M/M/c servers whose response-time ``quantile`` is at most ``slo``.
 
     Args:
         arrival_rate: requests per second, > 0.
-        service_rate: $\\mu$ of one server, per second.
+        service_rate: $\mu$ of one server, per second.
         slo: the latency objective in seconds.
         quantile: the percentile the SLO is written on, in (0, 1) (0.99 = p99).
 

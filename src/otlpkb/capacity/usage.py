@@ -31,7 +31,7 @@ from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
-from scipy import optimize
+from scipy import optimize  # type: ignore[import-untyped, unused-ignore]
 
 from otlpkb._checks import positive as _positive
 from otlpkb.performance.resources import DEFAULT_PROFILE, CostProfile
@@ -215,12 +215,12 @@ def seasonal_decompose(
         raise ValueError(f"model must be 'additive' or 'multiplicative', got {model!r}")
     if model == "multiplicative" and np.any(x <= 0):
         i = int(np.flatnonzero(x <= 0)[0])
-        raise ValueError(f"y[{i}] = {float(x[i])!r} is not positive: the multiplicative model needs y > 0")
+        raise ValueError(
+            f"y[{i}] = {float(x[i])!r} is not positive: the multiplicative model needs y > 0"
+        )
     # --8<-- [start:classical]
-    if p % 2 == 0:
-        weights = np.r_[0.5, np.ones(p - 1), 0.5] / p
-    else:
-        weights = np.full(p, 1.0 / p)
+    even = np.r_[0.5, np.ones(p - 1), 0.5] / p  # a 2 x p moving average
+    weights = even if p % 2 == 0 else np.full(p, 1.0 / p)
     half = weights.size // 2
     trend = np.full(x.size, np.nan)
     trend[half : x.size - half] = np.convolve(x, weights, mode="valid")
@@ -234,7 +234,13 @@ def seasonal_decompose(
 
 
 def _est(
-    y: FloatArray, n: int, span: int, deg: int, xs: float, left: int, right: int,
+    y: FloatArray,
+    n: int,
+    span: int,
+    deg: int,
+    xs: float,
+    left: int,
+    right: int,
     rw: FloatArray | None,
 ) -> float | None:
     """Loess at ``xs`` from points ``left..right`` (1-based, netlib STL's ``est``)."""
@@ -430,7 +436,9 @@ def attribute_usage(
     total = sum(float(np.sum(v)) for v in cpu.values())
     share = {k: (float(np.sum(v)) / total if total else math.nan) for k, v in cpu.items()}
     return Attribution(
-        MappingProxyType(cpu), MappingProxyType(wire), MappingProxyType(mem),
+        MappingProxyType(cpu),
+        MappingProxyType(wire),
+        MappingProxyType(mem),
         MappingProxyType(share),
     )
 

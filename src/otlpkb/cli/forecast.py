@@ -95,7 +95,7 @@ def parse_horizon(text: str, step: float) -> int:
 def _auto_period(step: float, n: int) -> int | None:
     for season in (86_400.0, 604_800.0):
         m = season / step
-        if abs(m - round(m)) < 1e-9 and 2 <= round(m) and n >= 2 * round(m):
+        if abs(m - round(m)) < 1e-9 and round(m) >= 2 and n >= 2 * round(m):
             return round(m)
     return None
 
@@ -109,10 +109,11 @@ def _fit(model: str, y: Any, period: int | None) -> Any:
         return fc.log_linear_trend(y)
     if model == "holt":
         return fc.holt_winters(y, trend="add")
-    seasonal = "mul" if model == "holt-winters-mul" else "add"
     if period is None:
         raise ValueError("no seasonal period: give --period")
-    return fc.holt_winters(y, trend="add", seasonal=seasonal, period=period)
+    if model == "holt-winters-mul":
+        return fc.holt_winters(y, trend="add", seasonal="mul", period=period)
+    return fc.holt_winters(y, trend="add", seasonal="add", period=period)
 
 
 def _predict(fit: Any, n: int, h: int) -> Any:
@@ -133,14 +134,29 @@ def _iso(t: float) -> str:
 @click.argument("series", type=click.Path(path_type=Path))
 @click.option("--horizon", required=True, help="How far ahead: 90d, 12h, 2w, or steps.")
 @click.option("--capacity", type=float, required=True, help="The limit, in the series' units.")
-@click.option("--model", type=click.Choice(_MODELS), default="auto", show_default=True,
-              help="The model; auto picks the lowest error on a holdout.")
-@click.option("--period", type=int, default=None,
-              help="Season length in steps (0: none). Default: a day or a week of steps.")
-@click.option("--level", type=float, default=0.8, show_default=True,
-              help="Coverage of the intervals.")
-@click.option("--plot", "plot", type=click.Path(path_type=Path), default=None,
-              help="Write the history, forecast and capacity as an SVG figure.")
+@click.option(
+    "--model",
+    type=click.Choice(_MODELS),
+    default="auto",
+    show_default=True,
+    help="The model; auto picks the lowest error on a holdout.",
+)
+@click.option(
+    "--period",
+    type=int,
+    default=None,
+    help="Season length in steps (0: none). Default: a day or a week of steps.",
+)
+@click.option(
+    "--level", type=float, default=0.8, show_default=True, help="Coverage of the intervals."
+)
+@click.option(
+    "--plot",
+    "plot",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Write the history, forecast and capacity as an SVG figure.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a report.")
 def command(
     series: Path,
@@ -174,11 +190,16 @@ def command(
     m = _auto_period(step, n) if period is None else (period or None)
     if m is not None and n < 2 * m:
         raise InputError(f"--period {m}: the series has {n} rows, fewer than two seasons")
-    candidates = [model] if model != "auto" else [
-        name for name in _MODELS[1:]
-        if not (name in ("log-linear", "holt-winters-mul") and np.any(y <= 0))
-        and not (name.startswith("holt-winters") and m is None)
-    ]
+    candidates = (
+        [model]
+        if model != "auto"
+        else [
+            name
+            for name in _MODELS[1:]
+            if not (name in ("log-linear", "holt-winters-mul") and np.any(y <= 0))
+            and not (name.startswith("holt-winters") and m is None)
+        ]
+    )
     scores: dict[str, float] = {}
     if model == "auto":
         hold = max(1, min(n // 5, h))
@@ -256,19 +277,21 @@ def _print(report: dict[str, Any]) -> None:
     out = console()
     out.print(
         f"{report['series']}: {report['points']} points every {report['step_seconds']:g} s; "
-        f"model {report['model']}"
-        + (f" (period {report['period']})" if report["period"] else "")
+        f"model {report['model']}" + (f" (period {report['period']})" if report["period"] else "")
     )
     if report["holdout_mae"]:
         ranked = sorted(report["holdout_mae"].items(), key=lambda kv: kv[1])
         out.print("holdout MAE: " + ", ".join(f"{k} {v:.4g}" for k, v in ranked))
-    table = Table(box=box.SIMPLE_HEAD, title_justify="left",
-                  title=f"forecast, {report['level']:.0%} interval")
+    table = Table(
+        box=box.SIMPLE_HEAD, title_justify="left", title=f"forecast, {report['level']:.0%} interval"
+    )
     for col in ("time", "forecast", "lower", "upper"):
         table.add_column(col, justify="left" if col == "time" else "right")
     rows = report["forecast"]
-    pick = sorted({round(i * (len(rows) - 1) / 9) for i in range(10)}) if len(rows) > 10 else (
-        range(len(rows))
+    pick = (
+        sorted({round(i * (len(rows) - 1) / 9) for i in range(10)})
+        if len(rows) > 10
+        else (range(len(rows)))
     )
     for i in pick:
         r = rows[i]
@@ -291,8 +314,17 @@ def _print(report: dict[str, Any]) -> None:
         )
 
 
-def _plot(path: Path, times: list[float], values: list[float], future: Any, point: Any,
-          lo: Any, hi: Any, capacity: float, model: str) -> None:
+def _plot(
+    path: Path,
+    times: list[float],
+    values: list[float],
+    future: Any,
+    point: Any,
+    lo: Any,
+    hi: Any,
+    capacity: float,
+    model: str,
+) -> None:
     try:
         import matplotlib
 

@@ -81,12 +81,12 @@ def simulate_elastic(
     startup_delay: float = 0.0,
     seed: int | None = 0,
 ) -> ElasticResult:
-    """Simulate a FIFO pool of exponential servers whose size a controller sets.
+    r"""Simulate a FIFO pool of exponential servers whose size a controller sets.
 
     Args:
         rates: arrival rate (per second) in each consecutive window of ``step`` seconds.
         step: window length of ``rates``, seconds.
-        service_rate: $\\mu$ of one replica, per second.
+        service_rate: $\mu$ of one replica, per second.
         controller: the scaling decision, called every ``sync_period``.
         initial_replicas: replicas at time 0, >= 1.
         sync_period: seconds between decisions (the HPA's default is 15 s).
@@ -117,7 +117,13 @@ def simulate_elastic(
     # --8<-- [start:elastic]
     env = simpy.Environment()
     idle = simpy.Container(env, init=initial_replicas, capacity=10**9)  # idle replicas
-    state = {"serving": initial_replicas, "retire": 0, "busy": 0, "area": 0.0, "t": 0.0}
+    state: dict[str, float] = {
+        "serving": initial_replicas,
+        "retire": 0,
+        "busy": 0,
+        "area": 0.0,
+        "t": 0.0,
+    }
     arrived: list[float] = []
     done: list[tuple[float, float]] = []
 
@@ -151,6 +157,7 @@ def simulate_elastic(
     def start(k: int) -> Generator[simpy.Event, Any, None]:
         yield env.timeout(delay)
         yield idle.put(k)
+
     # --8<-- [end:elastic]
 
     times: list[float] = []
@@ -166,7 +173,7 @@ def simulate_elastic(
             area0 = state["area"]
             yield env.timeout(sync)
             account()
-            n = state["serving"]
+            n = int(state["serving"])
             u = (state["area"] - area0) / (n * sync)  # busy fraction over the period
             r = (len(arrived) - seen) / sync  # measured arrival rate
             seen = len(arrived)
@@ -174,7 +181,7 @@ def simulate_elastic(
             if want > n:
                 env.process(start(want - n))
             elif want < n:
-                drop = min(n - want, int(idle.level))  # idle replicas go now, busy ones later
+                drop = min(n - want, int(idle.level))  # idle ones go now, busy ones later
                 if drop:
                     yield idle.get(drop)
                 state["retire"] += n - want - drop
@@ -186,6 +193,7 @@ def simulate_elastic(
             replicas.append(want)
             util.append(u)
             rate.append(r)
+
     # --8<-- [end:control]
 
     env.process(arrivals())

@@ -116,8 +116,8 @@ def collector_metrics(
         out[name] = _counter(per_second[s] * dt, epoch)
     out["otelcol_process_cpu_seconds"] = _counter(cpu * dt, epoch)
     items = sum(per_second[s] for s in SIGNAL_METRICS)
-    out["otelcol_process_memory_rss"] = (
-        128 * 2**20 + items * 0.2 * 1400.0 * rng.lognormal(0, noise, t.size)
+    out["otelcol_process_memory_rss"] = 128 * 2**20 + items * 0.2 * 1400.0 * rng.lognormal(
+        0, noise, t.size
     )  # baseline + ~0.2 s of items held in batches and queues, 1.4 profile's bytes/item
     out["otelcol_exporter_queue_size"] = np.maximum(
         0.0, np.round(rng.normal(items / 20_000 - 1, 1.0, t.size))
