@@ -55,8 +55,10 @@ def non_negative(name: str, value: object) -> float:
     return v
 
 
-def integer(name: str, value: object, minimum: int = 0) -> int:
-    """``value`` as an ``int`` that is at least ``minimum``; ``TypeError`` for a non-integer.
+def integer(name: str, value: object, minimum: int | None = None) -> int:
+    """``value`` as an ``int`` (``bool`` refused), at least ``minimum`` when one is given.
+
+    ``TypeError`` for a non-integer, ``ValueError`` below ``minimum``.
 
     Examples:
         >>> integer("queue_size", 1000, minimum=1)
@@ -64,7 +66,7 @@ def integer(name: str, value: object, minimum: int = 0) -> int:
     """
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an int, got {value!r}")
-    if int(value) < minimum:
+    if minimum is not None and int(value) < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
     return int(value)
 

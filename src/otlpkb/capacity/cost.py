@@ -27,6 +27,7 @@ Examples:
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections.abc import Mapping, Sequence
@@ -380,6 +381,15 @@ def optimize_sampling(
             service or which window).
     """
     _check(services, options)
+    price = functools.partial(
+        plan_cost,
+        services,
+        metric_points_per_second=metric_points_per_second,
+        profile=profile,
+        prices=prices,
+        decision_wait=decision_wait,
+        target_utilization=target_utilization,
+    )
     args = (
         profile,
         prices,
@@ -404,33 +414,13 @@ def optimize_sampling(
             choice[svc.name] = min(
                 feasible, key=lambda o: sum(_service_cost(svc, o, days_t, *args).values())
             )
-        cost = plan_cost(
-            services,
-            choice,
-            days_t,
-            days_m,
-            metric_points_per_second=metric_points_per_second,
-            profile=profile,
-            prices=prices,
-            decision_wait=args[2],
-            target_utilization=args[3],
-        )
+        cost = price(choice, days_t, days_m)
         if best is None or cost["total"] < best[0]:
             best = (cost["total"], choice, days_t, days_m)
     # --8<-- [end:optimize]
     assert best is not None
     _, choice, days_t, days_m = best
-    cost = plan_cost(
-        services,
-        choice,
-        days_t,
-        days_m,
-        metric_points_per_second=metric_points_per_second,
-        profile=profile,
-        prices=prices,
-        decision_wait=args[2],
-        target_utilization=args[3],
-    )
+    cost = price(choice, days_t, days_m)
     return Plan(MappingProxyType(choice), days_t, days_m, MappingProxyType(cost), evaluated)
 
 
@@ -453,6 +443,15 @@ def brute_force_sampling(
     feasible. Exponential in the number of services.
     """
     _check(services, options)
+    price = functools.partial(
+        plan_cost,
+        services,
+        metric_points_per_second=metric_points_per_second,
+        profile=profile,
+        prices=prices,
+        decision_wait=decision_wait,
+        target_utilization=target_utilization,
+    )
     best: Plan | None = None
     evaluated = 0
     for days_t, days_m in itertools.product(trace_retention_choices, metric_retention_choices):
@@ -465,17 +464,7 @@ def brute_force_sampling(
             if not all(_meets(s, o, requirements) for s, o in zip(services, combo)):
                 continue
             choice = {s.name: o for s, o in zip(services, combo)}
-            cost = plan_cost(
-                services,
-                choice,
-                days_t,
-                days_m,
-                metric_points_per_second=metric_points_per_second,
-                profile=profile,
-                prices=prices,
-                decision_wait=decision_wait,
-                target_utilization=target_utilization,
-            )
+            cost = price(choice, days_t, days_m)
             evaluated += 1
             if best is None or cost["total"] < best.cost["total"]:
                 best = Plan(

@@ -32,7 +32,6 @@ Examples:
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -42,6 +41,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import optimize, stats  # type: ignore[import-untyped, unused-ignore]
 
+from otlpkb._checks import integer as _integer
 from otlpkb._checks import positive as _positive
 from otlpkb._checks import real as _real
 
@@ -103,11 +103,7 @@ def _unit(name: str, value: object) -> float:
 
 
 def _steps(name: str, value: object, minimum: int = 0) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int, got {value!r}")
-    if int(value) < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
-    return int(value)
+    return _integer(name, value, minimum)
 
 
 def _level(value: object) -> float:
@@ -418,8 +414,8 @@ def holt_winters(
     a_fix = None if alpha is None else _unit("alpha", alpha)
     b_fix = None if beta is None else _unit("beta", beta)
     g_fix = None if gamma is None else _unit("gamma", gamma)
-    l_fix = None if initial_level is None else _real_state("initial_level", initial_level)
-    b0_fix = None if initial_trend is None else _real_state("initial_trend", initial_trend)
+    l_fix = None if initial_level is None else _real("initial_level", initial_level)
+    b0_fix = None if initial_trend is None else _real("initial_trend", initial_trend)
     if seasonal == "mul" and l_fix is not None and l_fix <= 0:
         raise ValueError(
             f"initial_level must be > 0 with multiplicative seasonality, got {l_fix!r}"
@@ -487,15 +483,6 @@ def holt_winters(
         params=params,
         residuals=errors,
     )
-
-
-def _real_state(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {value!r}")
-    v = float(value)
-    if not math.isfinite(v):
-        raise ValueError(f"{name} must be finite, got {value!r}")
-    return v
 
 
 def _estimate(
@@ -611,15 +598,16 @@ def _estimate(
         for j, (x, sc) in enumerate(zip(x0, xs))
     ]
     bounds = list(zip(lower, [1.0] * n_unit + [None] * x0.size))
-    best = min(
-        (
-            optimize.minimize(
-                objective, u0, jac=True, method=_METHOD, bounds=bounds, options=_OPTIONS
-            )
-            for _, u0 in tried[:3]
-        ),
-        key=lambda r: float(r.fun),
-    )
+
+    def search(u0: FloatArray, iterations: int) -> Any:
+        options = {**_OPTIONS, "maxiter": iterations}
+        return optimize.minimize(
+            objective, u0, jac=True, method=_METHOD, bounds=bounds, options=options
+        )
+
+    # a short search from each of the three best starts, then the best one to the end
+    scout = min((search(u0, 40) for _, u0 in tried[:3]), key=lambda r: float(r.fun))
+    best = search(np.asarray(scout.x), _OPTIONS["maxiter"])
     # --8<-- [end:estimate]
     return unpack(np.asarray(best.x))
 

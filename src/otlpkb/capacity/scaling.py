@@ -25,7 +25,6 @@ Examples:
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -33,6 +32,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from otlpkb._checks import integer as _integer
 from otlpkb._checks import non_negative as _non_negative
 from otlpkb._checks import positive as _positive
 from otlpkb.performance.queueing import erlang_c
@@ -55,11 +55,7 @@ FloatArray = npt.NDArray[np.float64]
 
 
 def _int(name: str, value: object, minimum: int = 0) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int, got {value!r}")
-    if int(value) < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
-    return int(value)
+    return _integer(name, value, minimum)
 
 
 # ----------------------------------------------------------------------------- the rule

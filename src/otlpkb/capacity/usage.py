@@ -23,7 +23,6 @@ Examples:
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -33,6 +32,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import optimize  # type: ignore[import-untyped, unused-ignore]
 
+from otlpkb._checks import integer as _integer
 from otlpkb._checks import positive as _positive
 from otlpkb.performance.resources import DEFAULT_PROFILE, CostProfile
 
@@ -66,20 +66,14 @@ def _series(y: Any, name: str = "y") -> FloatArray:
 
 
 def _odd(name: str, value: object, minimum: int = 3) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int, got {value!r}")
-    v = int(value)
+    v = _integer(name, value)
     if v < minimum or v % 2 == 0:
         raise ValueError(f"{name} must be an odd integer >= {minimum}, got {value!r}")
     return v
 
 
 def _period(value: object, n: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"period must be an int, got {value!r}")
-    p = int(value)
-    if p < 2:
-        raise ValueError(f"period must be >= 2, got {value!r}")
+    p = _integer("period", value, 2)
     if n < 2 * p:
         raise ValueError(f"the series has {n} values, fewer than two full periods ({2 * p})")
     return p

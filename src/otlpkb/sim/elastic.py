@@ -29,6 +29,7 @@ import numpy as np
 import numpy.typing as npt
 import simpy
 
+from otlpkb._checks import integer as _integer
 from otlpkb._checks import non_negative as _non_negative
 from otlpkb._checks import positive as _positive
 
@@ -106,10 +107,7 @@ def simulate_elastic(
     mu = _positive("service_rate", service_rate)
     sync = _positive("sync_period", sync_period)
     delay = _non_negative("startup_delay", startup_delay)
-    if isinstance(initial_replicas, bool) or not isinstance(initial_replicas, int):
-        raise TypeError(f"initial_replicas must be an int, got {initial_replicas!r}")
-    if initial_replicas < 1:
-        raise ValueError(f"initial_replicas must be >= 1, got {initial_replicas!r}")
+    initial_replicas = _integer("initial_replicas", initial_replicas, 1)
     until = dt * len(lam)
     s_arr, s_srv = np.random.SeedSequence(seed).spawn(2)
     rng_a, rng_s = np.random.default_rng(s_arr), np.random.default_rng(s_srv)

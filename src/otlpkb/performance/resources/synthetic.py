@@ -147,8 +147,8 @@ def synthetic_request(
         True
     """
     req = request_type(signal)()
-    n = _integer("items", items)
-    n_attr = _integer("attributes", attributes)
+    n = _integer("items", items, 0)
+    n_attr = _integer("attributes", attributes, 0)
     kl = _integer("key_length", key_length, 9)
     vl = _integer("value_length", value_length, 1)
     per = _integer("items_per_trace", items_per_trace, 1)
