@@ -15,7 +15,6 @@ import argparse
 import time
 import warnings
 
-import numpy as np
 from statsmodels.tsa.holtwinters import ExponentialSmoothing
 
 from otlpkb.capacity.forecasting import holt_winters
@@ -38,7 +37,10 @@ def main() -> None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             sm = ExponentialSmoothing(
-                y, trend="add", seasonal=seasonal, seasonal_periods=24,
+                y,
+                trend="add",
+                seasonal=seasonal,
+                seasonal_periods=24,
                 initialization_method="estimated",
             ).fit()
         t_sm = time.perf_counter() - t0
@@ -49,12 +51,32 @@ def main() -> None:
             f"SSE otlpkb {ours.sse:.6e}, statsmodels {sm.sse:.6e}, relative "
             f"difference {rel:+.2e} ({'equal to 1e-6' if abs(rel) <= 1e-6 else 'differs'})"
         )
+        p = ours.params
+        replay = ExponentialSmoothing(
+            y,
+            trend="add",
+            seasonal=seasonal,
+            seasonal_periods=24,
+            initialization_method="known",
+            initial_level=p["initial_level"],
+            initial_trend=p["initial_trend"],
+            initial_seasonal=list(p["initial_seasonal"]),
+        ).fit(
+            smoothing_level=p["alpha"],
+            smoothing_trend=p["beta"],
+            smoothing_seasonal=p["gamma"],
+            optimized=False,
+        )
+        same = abs(replay.sse - ours.sse) / ours.sse
+        print(
+            f"    statsmodels' SSE at otlpkb's estimates: {replay.sse:.6e} (relative "
+            f"difference {same:.1e}: {'equal' if same <= 1e-6 else 'NOT equal'} to 1e-6)"
+        )
         print(
             f"    alpha {ours.params['alpha']:.4f} / {sm.params['smoothing_level']:.4f}, "
             f"beta {ours.params['beta']:.4f} / {sm.params['smoothing_trend']:.4f}, "
             f"gamma {ours.params['gamma']:.4f} / {sm.params['smoothing_seasonal']:.4f}"
         )
-    print(f"  (checks: {np.isfinite(ours.fitted).all()=})")
 
 
 if __name__ == "__main__":
