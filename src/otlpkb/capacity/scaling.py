@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
@@ -171,7 +171,6 @@ class HPABehavior:
     scale_down: HPAScalingRules = DEFAULT_SCALE_DOWN
 
 
-@dataclass
 class HPAController:
     """The HPA controller's state for one target: past recommendations and scale events.
 
@@ -191,23 +190,29 @@ class HPAController:
         [6, 10]
     """
 
-    target_value: float
-    min_replicas: int = 1
-    max_replicas: int = 10
-    behavior: HPABehavior = field(default_factory=HPABehavior)
-    tolerance: float = 0.1
-    _recommendations: list[tuple[float, int]] = field(default_factory=list, repr=False)
-    _up_events: list[tuple[float, int]] = field(default_factory=list, repr=False)
-    _down_events: list[tuple[float, int]] = field(default_factory=list, repr=False)
-
-    def __post_init__(self) -> None:
-        _positive("target_value", self.target_value)
-        lo = _int("min_replicas", self.min_replicas, 1)
-        if _int("max_replicas", self.max_replicas, 1) < lo:
-            raise ValueError(f"max_replicas ({self.max_replicas}) must be >= min_replicas ({lo})")
-        if not isinstance(self.behavior, HPABehavior):
-            raise TypeError(f"behavior must be an HPABehavior, got {self.behavior!r}")
-        _non_negative("tolerance", self.tolerance)
+    def __init__(
+        self,
+        target_value: float,
+        min_replicas: int = 1,
+        max_replicas: int = 10,
+        behavior: HPABehavior | None = None,
+        tolerance: float = 0.1,
+    ) -> None:
+        self.target_value = _positive("target_value", target_value)
+        self.min_replicas = _int("min_replicas", min_replicas, 1)
+        self.max_replicas = _int("max_replicas", max_replicas, 1)
+        if self.max_replicas < self.min_replicas:
+            raise ValueError(
+                f"max_replicas ({max_replicas}) must be >= min_replicas ({min_replicas})"
+            )
+        behavior = HPABehavior() if behavior is None else behavior
+        if not isinstance(behavior, HPABehavior):
+            raise TypeError(f"behavior must be an HPABehavior, got {behavior!r}")
+        self.behavior = behavior
+        self.tolerance = _non_negative("tolerance", tolerance)
+        self._recommendations: list[tuple[float, int]] = []
+        self._up_events: list[tuple[float, int]] = []
+        self._down_events: list[tuple[float, int]] = []
 
     def step(self, now: float, current_replicas: int, current_value: float) -> int:
         """One reconcile: the replica count to set at time ``now`` (seconds).
