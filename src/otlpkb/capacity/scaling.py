@@ -198,18 +198,22 @@ class HPAController:
         behavior: HPABehavior | None = None,
         tolerance: float = 0.1,
     ) -> None:
-        self.target_value = _positive("target_value", target_value)
-        self.min_replicas = _int("min_replicas", min_replicas, 1)
-        self.max_replicas = _int("max_replicas", max_replicas, 1)
-        if self.max_replicas < self.min_replicas:
+        target = _positive("target_value", target_value)
+        lowest = _int("min_replicas", min_replicas, 1)
+        highest = _int("max_replicas", max_replicas, 1)
+        if highest < lowest:
             raise ValueError(
                 f"max_replicas ({max_replicas}) must be >= min_replicas ({min_replicas})"
             )
-        behavior = HPABehavior() if behavior is None else behavior
-        if not isinstance(behavior, HPABehavior):
+        rules = HPABehavior() if behavior is None else behavior
+        if not isinstance(rules, HPABehavior):
             raise TypeError(f"behavior must be an HPABehavior, got {behavior!r}")
-        self.behavior = behavior
-        self.tolerance = _non_negative("tolerance", tolerance)
+        dead_band = _non_negative("tolerance", tolerance)
+        self.target_value = target
+        self.min_replicas = lowest
+        self.max_replicas = highest
+        self.behavior = rules
+        self.tolerance = dead_band
         self._recommendations: list[tuple[float, int]] = []
         self._up_events: list[tuple[float, int]] = []
         self._down_events: list[tuple[float, int]] = []
