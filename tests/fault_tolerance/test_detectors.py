@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from itertools import accumulate
 
+import mpmath
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -26,6 +27,7 @@ from hypothesis import strategies as st
 from scipy.stats import norm
 
 from otlpkb.fault_tolerance.detectors import (
+    _AKKA_ZERO_Z,
     AdaptiveTimeoutDetector,
     ChenDetector,
     FixedTimeoutDetector,
@@ -270,6 +272,11 @@ class TestPhiAccrualDetector:
         assert fd.std == pytest.approx(iv.std(), rel=1e-9)
 
 
+#: Above this z, exp(-z) is subnormal (z > -ln(2**-1022) = 708.396...): Akka's literal code
+#: loses digits there.
+_AKKA_LITERAL_ACCURATE_Z = 708.0
+
+
 def akka_literal(elapsed: float, mean: float, std: float) -> float:
     """PhiAccrualFailureDetector.phi(timeDiff, mean, stdDeviation), transcribed literally
     (Java's Math.exp returns Infinity on overflow)."""
@@ -284,24 +291,49 @@ def akka_literal(elapsed: float, mean: float, std: float) -> float:
 
 
 class TestAkkaLiteral:
-    """Our logistic phi against Akka's expression evaluated in doubles, side by side."""
+    """Our logistic phi against an oracle that is accurate wherever it is used.
+
+    The oracle is mpmath at 50 digits evaluating log10(1 + exp(z)) for the same double
+    z = y (1.5976 + 0.070566 y^2) (Akka's expression in exact arithmetic). Akka's literal
+    double-precision code is a second oracle only where it is itself accurate: above the
+    mean (z >= 0) while e = exp(-z) is a normal double. Below the mean its
+    1 - 1/(1 + e) cancels, and for z > 708.4 e is subnormal, so the literal value loses
+    digits (t = 29.8125, mean = 19.0625, std = 0.5 gives 319.4929680 for the exact
+    319.4929788), and comparing there failed by chance.
+    """
+
+    @staticmethod
+    def exact(t: float, mean: float, std: float) -> float:
+        y = (t - mean) / std
+        z = y * (1.5976 + 0.070566 * y * y)  # in doubles, as Akka and the library do
+        with mpmath.workdps(50):
+            return float(mpmath.log10(1 + mpmath.exp(mpmath.mpf(z))))
 
     @settings(max_examples=300, deadline=None)
     @given(t=st.floats(0, 50), mean=st.floats(0, 50), std=st.floats(0.01, 10))
     def test_same_value(self, t, mean, std):
-        ref = akka_literal(t, mean, std)
         got = phi(t, mean, std)
-        if math.isinf(ref):
-            assert got > 300  # Akka overflows to infinity; ours stays finite
-        elif ref == 0.0:
-            assert got == 0.0
-        else:
-            assert got == pytest.approx(ref, rel=1e-9, abs=1e-15)
+        y = (t - mean) / std
+        z = y * (1.5976 + 0.070566 * y * y)
+        if z < _AKKA_ZERO_Z:
+            assert got == 0.0  # where Akka's doubles give exactly 0
+            return
+        assert got == pytest.approx(self.exact(t, mean, std), rel=1e-12, abs=1e-300)
+        if 0.0 <= z <= _AKKA_LITERAL_ACCURATE_Z:
+            assert got == pytest.approx(akka_literal(t, mean, std), rel=1e-12)
+
+    def test_subnormal_case_that_failed_by_chance(self):
+        # Issue 9.22: here Akka's literal code works in subnormal doubles and is off by 3e-8
+        got = phi(29.8125, 19.0625, 0.5)
+        assert got == pytest.approx(self.exact(29.8125, 19.0625, 0.5), rel=1e-14)
+        assert abs(akka_literal(29.8125, 19.0625, 0.5) - got) > 1e-6
+
+    @pytest.mark.parametrize("y", [-6.0, -2.0, -0.5, 0.0, 0.5, 2.0, 5.2, 10.0, 20.0])
+    def test_fixed_points(self, y):
+        assert phi(10.0 + y, 10.0, 1.0) == pytest.approx(self.exact(10.0 + y, 10.0, 1.0), rel=1e-12)
 
     def test_exact_zero_region(self):
         # Akka's value is exactly 0 from z < -37.4299... on (bisected over doubles)
-        from otlpkb.fault_tolerance.detectors import _AKKA_ZERO_Z
-
         def at_z(z):  # find y with y (1.5976 + 0.070566 y^2) = z by bisection, then phi
             lo, hi = -10.0, 0.0
             for _ in range(200):
@@ -591,8 +623,11 @@ def test_array_phi_equals_scalar_phi_across_blocks_and_broadcasting(model: str) 
     fast = phi(elapsed, mean, std, model=model)
     picks = rng.choice(n, 300, replace=False)
     for i in [0, n - 1, 65_535, 65_536, *picks]:
-        assert fast[i] == pytest.approx(phi(float(elapsed[i]), float(mean[i]), float(std[i]),
-                                            model=model), rel=1e-12, abs=1e-300)
+        assert fast[i] == pytest.approx(
+            phi(float(elapsed[i]), float(mean[i]), float(std[i]), model=model),
+            rel=1e-12,
+            abs=1e-300,
+        )
     grid = phi(np.linspace(0.0, 5.0, 7)[:, None], np.array([0.5, 1.0, 2.0]), 0.3, model=model)
     assert grid.shape == (7, 3)
     for i, t in enumerate(np.linspace(0.0, 5.0, 7)):

@@ -86,8 +86,11 @@ class TestSimulationAgainstPaper:
     @pytest.mark.parametrize(("k", "loss"), [(0, 0.05), (1, 0.1), (3, 0.2), (3, 0.35)])
     def test_false_positive_rate_all_members_alive(self, k, loss):
         trial = false_positive_trial(60, k, loss, periods=800 * SCALE, seed=5 + k)
-        p = false_positive_probability(loss, k)
-        assert trial.predicted == p
+        # SWIM section 3.1 with every member alive (q_f = 1), written out here
+        p = (1 - (1 - loss) ** 2) * (1 - (1 - loss) ** 4) ** k
+        assert trial.predicted == pytest.approx(p, rel=1e-12)
+        # every live member probes one live member per period
+        assert trial.probes == 60 * 800 * SCALE
         half = Z * math.sqrt(p * (1 - p) / trial.probes)
         assert abs(trial.rate - p) < half, (trial, half)
 
@@ -104,6 +107,8 @@ class TestSimulationAgainstPaper:
         half = Z * math.sqrt(exact * (1 - exact) / trial.probes)
         assert abs(trial.rate - exact) < half
         # the paper's value with q_f = (n - crashed)/n is close to the exact one
+        paper = (1 - (1 - loss) ** 2) * (1 - (n - crashed) / n * d4) ** k
+        assert trial.predicted == pytest.approx(paper, rel=1e-12)
         assert trial.predicted == pytest.approx(exact, rel=0.1)
 
     def test_suspicion_cuts_false_declarations(self):

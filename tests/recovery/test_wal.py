@@ -297,35 +297,65 @@ def test_truncation_at_every_offset(tmp_path):
 
 
 def test_bit_flip_at_every_offset(tmp_path):
-    """A flipped bit is never returned: torn tail (last record only) or CorruptLogError."""
+    """The exact outcome of a flipped bit at every offset, decided when the log is opened.
+
+    A flip in the last record of the last segment is a torn write: open cuts exactly that
+    record and the rest replays intact. A flip anywhere else makes open itself raise
+    `CorruptLogError` naming the segment and the start of the damaged record (0 for the
+    segment header). Open and replay are checked separately, so a scan that skipped the
+    payload CRC (and left the damage for replay to find) fails here.
+    """
     path = tmp_path / "w"
     payloads, files, pristine = _build_small_log(path)
     last_file = files[-1]
-    last_span = _record_spans(pristine[last_file], int(last_file.stem))[-1]
     outcomes = {"corrupt": 0, "torn": 0}
     for f in files:
         data = pristine[f]
+        spans = _record_spans(data, int(f.stem))
         for offset in range(len(data)):
-            for bit in (offset % 8,):
-                _restore(path, pristine)
-                damaged = bytearray(data)
-                damaged[offset] ^= 1 << bit
-                put(f, bytes(damaged))
-                in_last_record = f == last_file and offset >= last_span[0]
-                try:
-                    with WriteAheadLog.open(path, fsync="never") as log:
-                        got = list(log.replay())
-                except CorruptLogError as exc:
-                    assert exc.segment == str(f)
-                    assert exc.offset <= offset
-                    outcomes["corrupt"] += 1
-                    continue
-                # Only a flip in the last record may be read as a torn write, and then the
-                # records before it come back intact and the damaged one is gone.
-                assert in_last_record, (f.name, offset, bit)
-                assert got == list(enumerate(payloads))[: len(payloads) - 1]
-                outcomes["torn"] += 1
-    assert outcomes["corrupt"] > 0 and outcomes["torn"] > 0
+            _restore(path, pristine)
+            damaged = bytearray(data)
+            damaged[offset] ^= 1 << (offset % 8)
+            put(f, bytes(damaged))
+            record_start = next((a for a, b, _ in spans if a <= offset < b), 0)
+            torn = f == last_file and record_start == spans[-1][0]
+            if not torn:
+                with pytest.raises(CorruptLogError) as info:
+                    WriteAheadLog.open(path, fsync="never").close()
+                assert (info.value.segment, info.value.offset) == (str(f), record_start)
+                outcomes["corrupt"] += 1
+                continue
+            with WriteAheadLog.open(path, fsync="never") as log:
+                report = log.last_recovery
+                assert report.torn_bytes == len(data) - record_start, offset
+                assert report.records == len(payloads) - 1
+                assert f.stat().st_size == record_start
+            with WriteAheadLog.open(path, fsync="never") as log:
+                assert log.last_recovery.torn_bytes == 0
+                assert list(log.replay()) == list(enumerate(payloads))[:-1]
+            outcomes["torn"] += 1
+    assert outcomes["torn"] == RECORD_HEADER_SIZE + len(payloads[-1])
+    assert outcomes["corrupt"] == sum(len(d) for d in pristine.values()) - outcomes["torn"]
+
+
+@pytest.mark.parametrize("fsync", ["never", "always"])
+def test_damaged_last_payload_is_cut_at_open_not_appended_after(tmp_path, fsync):
+    """Issue 18.2: a bit flip in the payload of the last record is cut off when the log is
+    opened. A scan that checked only the header CRC would keep the record, append after
+    it, and leave a log that can never be opened again."""
+    path = tmp_path / "w"
+    with WriteAheadLog.open(path, fsync=fsync) as log:
+        log.append(b"first")
+        log.append(b"second record")
+        seg = log.segments[-1]
+    data = bytearray(seg.read_bytes())
+    data[-3] ^= 0x10  # inside the payload of "second record"
+    seg.write_bytes(bytes(data))
+    with WriteAheadLog.open(path, fsync=fsync) as log:
+        assert log.last_recovery.torn_bytes == RECORD_HEADER_SIZE + len(b"second record")
+        assert log.append(b"after") == 1
+    with WriteAheadLog.open(path, fsync=fsync) as log:
+        assert list(log.replay()) == [(0, b"first"), (1, b"after")]
 
 
 def test_zero_filled_tail_is_torn(tmp_path):
