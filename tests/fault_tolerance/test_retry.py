@@ -125,9 +125,14 @@ def test_full_and_partial_success():
     out = classify_export_response(http_status=200, rejected=7, error_message="bad span")
     assert out.decision is ExportDecision.PARTIAL_SUCCESS and out.rejected == 7
     assert out.retry_after is None
-    # warnings: rejected = 0 with a message is still a partial success, not a retry
-    warn = classify_export_response(grpc_code=0, error_message="deprecated field")
-    assert warn.decision is ExportDecision.PARTIAL_SUCCESS and warn.rejected == 0
+    assert out.warning == ""
+    # "Servers MAY also use the partial_success field to convey warnings/suggestions to
+    # clients even when the server fully accepts the request. In such cases, the
+    # rejected_<signal> field MUST have a value of 0": everything was accepted, a warning
+    for kw in ({"grpc_code": 0}, {"http_status": 200}):
+        warn = classify_export_response(**kw, error_message="deprecated field")
+        assert warn.decision is ExportDecision.SUCCESS and warn.rejected == 0
+        assert warn.warning == "deprecated field"
 
 
 def test_grpc_failures():
@@ -155,10 +160,40 @@ def test_http_failures():
     bad = classify_export_response(http_status=503, retry_after="soon")
     assert bad.decision is ExportDecision.RETRY and bad.retry_after is None
     assert "malformed" in bad.reason
-    # 502/504 carry no throttling instruction: backoff only
-    assert classify_export_response(http_status=502, retry_after="5").retry_after is None
+    # "The client SHOULD honour the waiting interval specified in the "Retry-After" header
+    # if it is present" (specification.md, OTLP/HTTP Throttling): on every retryable status
+    for status in (429, 502, 503, 504):
+        out = classify_export_response(http_status=status, retry_after="5")
+        assert out.decision is ExportDecision.RETRY and out.retry_after == 5.0, status
     for status in (400, 401, 403, 404, 413, 500, 501):
         assert classify_export_response(http_status=status).decision is ExportDecision.DROP
+        # a Retry-After on a non-retryable status changes nothing
+        out = classify_export_response(http_status=status, retry_after="5")
+        assert out.decision is ExportDecision.DROP and out.retry_after is None
+
+
+def test_http_redirects_follow_http_semantics():
+    # "All other HTTP responses that are not explicitly listed in this document should be
+    # treated according to HTTP specifications": 3xx is not among the "4xx or 5xx" that
+    # MUST NOT be retried; RFC 9110 §15.4 redirects are followed to their Location.
+    for status in (301, 302, 303, 307, 308):
+        out = classify_export_response(http_status=status)
+        assert out.decision is ExportDecision.REDIRECT, status
+        assert "MUST NOT" not in out.reason
+    for status in (300, 304):  # no redirect a POST can follow
+        out = classify_export_response(http_status=status)
+        assert out.decision is ExportDecision.DROP and "MUST NOT" not in out.reason
+
+
+def test_no_response_is_retried():
+    # "If the server disconnects without returning a response, the client SHOULD retry and
+    # send the same request ... exponential backoff" (OTLP/HTTP, All Other Responses)
+    out = classify_export_response(no_response=True)
+    assert out.decision is ExportDecision.RETRY and out.retry_after is None
+    with pytest.raises(ValueError, match="exactly one"):
+        classify_export_response(no_response=True, http_status=503)
+    with pytest.raises(TypeError, match="no_response"):
+        classify_export_response(no_response="yes")  # type: ignore[arg-type]
 
 
 def test_classify_bad_input():
@@ -332,6 +367,55 @@ def test_same_seed_same_delays():
 def test_backoff_bad_input(kwargs, name):
     with pytest.raises(ValueError, match=name):
         ExponentialBackoff(**kwargs)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [
+        ({"multiplier": -2.0}, "multiplier"),
+        ({"multiplier": float("nan")}, "multiplier"),
+        ({"multiplier": 0.5}, "multiplier"),
+        ({"randomization_factor": 1.5}, "randomization_factor"),
+        ({"randomization_factor": float("nan")}, "randomization_factor"),
+        ({"randomization_factor": -0.1}, "randomization_factor"),
+    ],
+)
+@pytest.mark.parametrize("strategy", ["none", "collector", "full", "equal", "decorrelated"])
+def test_backoff_delays_bad_numbers(kwargs, name, strategy):
+    # issue 9.20: these returned negative or NaN delays instead of an error
+    with pytest.raises(ValueError, match=name):
+        backoff_delays(strategy, 2, 4, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lambda: backoff_delays("none", 1, 3, multiplier="2"), "multiplier"),
+        (lambda: backoff_delays("none", 1, 3, randomization_factor="0.5"), "randomization"),
+        (lambda: backoff_delays("none", "3", 3), "n_clients"),
+        (lambda: backoff_delays("none", 1, 2.5), "n_retries"),
+        (lambda: ExponentialBackoff(multiplier="2"), "multiplier"),
+        (lambda: ExponentialBackoff(randomization_factor="0.5"), "randomization_factor"),
+        (lambda: ExponentialBackoff(max_elapsed_time="300"), "max_elapsed_time"),
+        (lambda: RetryBudget(min_retries_per_second="10"), "min_retries_per_second"),
+        (lambda: CircuitBreaker(window="20"), "window"),
+        (lambda: simulate_outage(n_clients="5"), "n_clients"),
+        (lambda: simulate_outage(multiplier="2"), "multiplier"),
+    ],
+)
+def test_wrong_types_name_the_argument(call, name):
+    # issue 9.20: `multiplier="2"` gave "'>=' not supported" naming nothing
+    with pytest.raises(TypeError, match=name):
+        call()
+
+
+def test_next_backoff_rejects_nan_elapsed():
+    # issue 9.20: elapsed=nan made every budget comparison False: retries never ran out
+    b = ExponentialBackoff()
+    for bad in (float("nan"), float("inf"), -1.0):
+        with pytest.raises(ValueError, match="elapsed"):
+            b.next_backoff(elapsed=bad)
+    assert ExponentialBackoff(randomization_factor=0).next_backoff(elapsed=296.0) is None
 
 
 def test_jitter_strategies_bounds():

@@ -43,10 +43,14 @@ from typing import Literal, TypeVar
 import numpy as np
 import numpy.typing as npt
 
+from otlpkb._checks import integer as _integer
+from otlpkb._checks import non_negative as _non_negative
 from otlpkb._checks import positive as _positive
+from otlpkb._checks import real as _real
 
 __all__ = [
     "GRPC_STATUS_CODES",
+    "REDIRECT_HTTP_STATUSES",
     "RETRYABLE_GRPC_CODES",
     "RETRYABLE_HTTP_STATUSES",
     "Bulkhead",
@@ -103,6 +107,8 @@ RETRYABLE_GRPC_CODES: frozenset[str] = frozenset(
 )
 #: HTTP statuses the OTLP specification says SHOULD be retried; all other 4xx/5xx MUST NOT.
 RETRYABLE_HTTP_STATUSES: frozenset[int] = frozenset({429, 502, 503, 504})
+#: Redirects with a ``Location`` target (RFC 9110 §15.4); HTTP semantics apply to them.
+REDIRECT_HTTP_STATUSES: frozenset[int] = frozenset({301, 302, 303, 307, 308})
 
 
 def grpc_retryable(code: str | int, *, retry_info: bool = False) -> bool:
@@ -178,12 +184,27 @@ def _check_http_status(status: int) -> None:
         raise ValueError(f"status must be an HTTP status code 100..599, got {status}")
 
 
+def _multiplier(value: object) -> float:
+    m = _real("multiplier", value)
+    if m < 1:
+        raise ValueError(f"multiplier must be >= 1, got {value!r}")
+    return m
+
+
+def _randomization(value: object) -> float:
+    r = _real("randomization_factor", value)
+    if not 0 <= r <= 1:
+        raise ValueError(f"randomization_factor must be in [0, 1], got {value!r}")
+    return r
+
+
 class ExportDecision(Enum):
     """What an exporter does with a batch after a response."""
 
     SUCCESS = "success"
     PARTIAL_SUCCESS = "partial_success"
     RETRY = "retry"
+    REDIRECT = "redirect"
     DROP = "drop"
 
 
@@ -197,12 +218,15 @@ class ExportOutcome:
         retry_after: a server-requested minimum delay in seconds (``RetryInfo`` or
             ``Retry-After``), or None to use the exponential backoff.
         rejected: items the server rejected (partial success); they are never retried.
+        warning: the server's ``error_message`` on a full success (nothing rejected): a
+            warning to log, not a failure.
     """
 
     decision: ExportDecision
     reason: str
     retry_after: float | None = None
     rejected: int = 0
+    warning: str = ""
 
 
 # --8<-- [start:classify]
@@ -215,19 +239,28 @@ def classify_export_response(
     retry_delay: float | None = None,
     retry_after: str | None = None,
     now: datetime | float | None = None,
+    no_response: bool = False,
 ) -> ExportOutcome:
     """Classify an OTLP export response the way the specification tells a client to act.
 
-    Give exactly one of ``grpc_code`` (gRPC transport) or ``http_status`` (HTTP transport).
+    Give exactly one of ``grpc_code`` (gRPC transport), ``http_status`` (HTTP transport)
+    or ``no_response=True`` (the connection failed or dropped before any response).
 
-    * Success (gRPC ``OK``, HTTP 2xx) with ``rejected == 0`` and no ``error_message`` is a
-      full success. With ``rejected > 0`` or a message it is a *partial success*: the
-      client MUST NOT retry; the rejected items are dropped (and should be counted).
+    * Success (gRPC ``OK``, HTTP 2xx) with ``rejected == 0`` is a full success; an
+      ``error_message`` with nothing rejected is a warning (``warning``), still SUCCESS.
+      With ``rejected > 0`` it is a *partial success*: the client MUST NOT retry; the
+      rejected items are dropped (and should be counted).
     * A retryable failure (see `grpc_retryable`, `http_retryable`) is RETRY;
       the server's delay, if any, is returned in ``retry_after``. For gRPC the delay is
       ``RetryInfo.retry_delay`` (``retry_delay``, seconds; its presence also makes
-      ``RESOURCE_EXHAUSTED`` retryable); for HTTP 429/503 it is the ``Retry-After`` header,
-      parsed with `parse_retry_after` (a malformed header is ignored: backoff applies).
+      ``RESOURCE_EXHAUSTED`` retryable); for HTTP it is the ``Retry-After`` header on any
+      retryable status (the specification says SHOULD honour it when present), parsed
+      with `parse_retry_after` (a malformed header is ignored: backoff applies).
+    * No response at all (``no_response``) is RETRY with exponential backoff: "If the
+      server disconnects without returning a response, the client SHOULD retry".
+    * HTTP 301, 302, 303, 307 and 308 are REDIRECT: the specification leaves responses it
+      does not list to HTTP semantics (RFC 9110 §15.4), under which the client repeats the
+      POST at the ``Location`` URL; it is neither a retry of the same URL nor a drop.
     * Everything else is DROP (permanent failure: the client MUST drop the data).
 
     Args:
@@ -239,6 +272,7 @@ def classify_export_response(
         retry_after: the raw ``Retry-After`` header, if present.
         now: reception time for an HTTP-date ``Retry-After`` (datetime or epoch seconds);
             defaults to the current time.
+        no_response: the request got no response (connection refused, reset or closed).
 
     Returns:
         An `ExportOutcome`.
@@ -251,14 +285,25 @@ def classify_export_response(
         ('retry', 120.0)
         >>> classify_export_response(grpc_code="RESOURCE_EXHAUSTED").decision.value
         'drop'
+        >>> classify_export_response(no_response=True).decision.value
+        'retry'
     """
-    if (grpc_code is None) == (http_status is None):
-        raise ValueError("give exactly one of grpc_code or http_status")
+    if not isinstance(no_response, bool):
+        raise TypeError(f"no_response must be a bool, got {no_response!r}")
+    if (grpc_code is not None) + (http_status is not None) + no_response != 1:
+        raise ValueError("give exactly one of grpc_code, http_status or no_response=True")
+    if error_message is not None and not isinstance(error_message, str):
+        raise TypeError(f"error_message must be a str, got {error_message!r}")
     if isinstance(rejected, bool) or not isinstance(rejected, int) or rejected < 0:
         raise ValueError(f"rejected must be a non-negative int, got {rejected!r}")
-    if retry_delay is not None and not (retry_delay >= 0 and math.isfinite(retry_delay)):
-        raise ValueError(f"retry_delay must be a finite number >= 0, got {retry_delay!r}")
+    if retry_delay is not None:
+        _non_negative("retry_delay", retry_delay)
 
+    if no_response:
+        return ExportOutcome(
+            ExportDecision.RETRY,
+            "no response (connection failed or dropped): SHOULD retry with exponential backoff",
+        )
     if grpc_code is not None:
         name = _grpc_name(grpc_code)
         if name == "OK":
@@ -280,24 +325,37 @@ def classify_export_response(
     if http_retryable(http_status):
         delay: float | None = None
         why = f"HTTP {http_status} is retryable"
-        if retry_after is not None and http_status in (429, 503):
+        if retry_after is not None:
             try:
                 delay = parse_retry_after(retry_after, time.time() if now is None else now)
                 why += "; the server's Retry-After is honoured"
             except ValueError:
                 why += "; malformed Retry-After ignored, exponential backoff applies"
         return ExportOutcome(ExportDecision.RETRY, why, retry_after=delay)
+    if http_status in REDIRECT_HTTP_STATUSES:
+        return ExportOutcome(
+            ExportDecision.REDIRECT,
+            f"HTTP {http_status} is a redirect: HTTP semantics apply, send the same POST "
+            "to the Location URL",
+        )
+    if http_status < 400:
+        why = f"HTTP {http_status} is neither success nor a redirect the client can follow"
+        return ExportOutcome(ExportDecision.DROP, why)
     return ExportOutcome(
         ExportDecision.DROP, f"HTTP {http_status} MUST NOT be retried: the client drops the data"
     )
 
 
 def _success(rejected: int, error_message: str) -> ExportOutcome:
-    if rejected > 0 or error_message:
+    if rejected > 0:
         return ExportOutcome(
             ExportDecision.PARTIAL_SUCCESS,
             f"partial success ({rejected} rejected): MUST NOT retry",
             rejected=rejected,
+        )
+    if error_message:
+        return ExportOutcome(
+            ExportDecision.SUCCESS, "full success with a warning", warning=error_message
         )
     return ExportOutcome(ExportDecision.SUCCESS, "full success")
 
@@ -449,17 +507,9 @@ class ExponentialBackoff:
                 f"max_interval must be >= initial_interval, got {max_interval!r} < "
                 f"{initial_interval!r}"
             )
-        if not (multiplier >= 1 and math.isfinite(multiplier)):
-            raise ValueError(f"multiplier must be >= 1, got {multiplier!r}")
-        if not 0 <= randomization_factor <= 1:
-            raise ValueError(
-                f"randomization_factor must be in [0, 1], got {randomization_factor!r}"
-            )
-        if not (max_elapsed_time >= 0 and math.isfinite(max_elapsed_time)):
-            raise ValueError(f"max_elapsed_time must be >= 0, got {max_elapsed_time!r}")
-        self.multiplier = float(multiplier)
-        self.randomization_factor = float(randomization_factor)
-        self.max_elapsed_time = float(max_elapsed_time)
+        self.multiplier = _multiplier(multiplier)
+        self.randomization_factor = _randomization(randomization_factor)
+        self.max_elapsed_time = _non_negative("max_elapsed_time", max_elapsed_time)
         self._rng = np.random.default_rng(seed)
         self.reset()
 
@@ -477,7 +527,7 @@ class ExponentialBackoff:
                 attempts are taken as instantaneous.
         """
         if elapsed is not None:
-            self.elapsed = float(elapsed)
+            self.elapsed = _non_negative("elapsed", elapsed)
         r = self.randomization_factor
         delay = self.interval * (1 - r + 2 * r * float(self._rng.random()))
         if self.interval >= self.max_interval / self.multiplier:
@@ -561,9 +611,11 @@ def backoff_delays(
     """
     if strategy not in _STRATEGIES:
         raise ValueError(f"strategy must be one of {_STRATEGIES}, got {strategy!r}")
-    if n_clients < 0 or n_retries < 0:
-        raise ValueError(f"n_clients and n_retries must be >= 0, got {n_clients}, {n_retries}")
+    n_clients = _integer("n_clients", n_clients, minimum=0)
+    n_retries = _integer("n_retries", n_retries, minimum=0)
     base, cap = _positive("base", base), _positive("cap", cap)
+    multiplier = _multiplier(multiplier)
+    randomization_factor = _randomization(randomization_factor)
     gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
     x = np.minimum(cap, base * multiplier ** np.arange(n_retries, dtype=float))
     x = np.broadcast_to(x, (n_clients, n_retries))
@@ -619,12 +671,10 @@ class RetryBudget:
         ttl: float = 10.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        if not (ratio >= 0 and math.isfinite(ratio)):
-            raise ValueError(f"ratio must be >= 0, got {ratio!r}")
-        if not min_retries_per_second >= 0:
-            raise ValueError(f"min_retries_per_second must be >= 0, got {min_retries_per_second!r}")
-        self.ratio = float(ratio)
-        self.min_retries_per_second = float(min_retries_per_second)
+        self.ratio = _non_negative("ratio", ratio)
+        self.min_retries_per_second = _non_negative(
+            "min_retries_per_second", min_retries_per_second
+        )
         self.ttl = _positive("ttl", ttl)
         self._clock = clock
         self._requests: deque[float] = deque()
@@ -748,16 +798,13 @@ class CircuitBreaker:
         half_open_calls: int = 1,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        if consecutive_failures < 0:
-            raise ValueError(f"consecutive_failures must be >= 0, got {consecutive_failures}")
-        if failure_rate is not None and not 0 < failure_rate <= 1:
+        consecutive_failures = _integer("consecutive_failures", consecutive_failures, 0)
+        if failure_rate is not None and not 0 < _real("failure_rate", failure_rate) <= 1:
             raise ValueError(f"failure_rate must be in (0, 1], got {failure_rate!r}")
-        if window < 1:
-            raise ValueError(f"window must be >= 1, got {window}")
-        if not 1 <= minimum_calls <= window:
+        window = _integer("window", window, minimum=1)
+        if not 1 <= _integer("minimum_calls", minimum_calls) <= window:
             raise ValueError(f"minimum_calls must be in [1, window], got {minimum_calls}")
-        if half_open_calls < 1:
-            raise ValueError(f"half_open_calls must be >= 1, got {half_open_calls}")
+        half_open_calls = _integer("half_open_calls", half_open_calls, minimum=1)
         self.consecutive_failures = consecutive_failures
         self.failure_rate = failure_rate
         self.minimum_calls = minimum_calls
@@ -1033,18 +1080,21 @@ def simulate_outage(
     """
     if strategy not in _STRATEGIES:
         raise ValueError(f"strategy must be one of {_STRATEGIES}, got {strategy!r}")
-    if n_clients < 1:
-        raise ValueError(f"n_clients must be >= 1, got {n_clients}")
-    if queue_size < 1:
-        raise ValueError(f"queue_size must be >= 1, got {queue_size}")
+    n_clients = _integer("n_clients", n_clients, minimum=1)
+    queue_size = _integer("queue_size", queue_size, minimum=1)
     for name, v in (
         ("batch_interval", batch_interval),
         ("capacity", capacity),
         ("duration", duration),
         ("dt", dt),
+        ("initial_interval", initial_interval),
+        ("max_interval", max_interval),
     ):
         _positive(name, v)
-    if not 0 <= outage_capacity <= 1:
+    _multiplier(multiplier)
+    r = _randomization(randomization_factor)
+    _non_negative("max_elapsed_time", max_elapsed_time)
+    if not 0 <= _real("outage_capacity", outage_capacity) <= 1:
         raise ValueError(f"outage_capacity must be in [0, 1], got {outage_capacity!r}")
     if not 0 <= outage[0] <= outage[1]:
         raise ValueError(f"outage must be (start, end) with 0 <= start <= end, got {outage!r}")
@@ -1062,7 +1112,6 @@ def simulate_outage(
     served = np.zeros(n_steps)
     backlog = np.zeros(n_steps)
     dropped_full = dropped_exhausted = generated = 0
-    r = randomization_factor
 
     for s in range(n_steps):
         now = t[s]
