@@ -551,3 +551,138 @@ def test_reopen_with_smaller_limit_keeps_larger_records(tmp_path):
         log.append(b"y" * 500)
     with WriteAheadLog.open(path, max_record_size=10) as log:
         assert [p for _, p in log.replay()] == [b"y" * 500]
+
+
+# ---------------------------------------------------------------- issue 9.16-9.18
+
+
+@pytest.mark.parametrize("fsync", ["never", "batch", "always"])
+def test_truncate_before_forgets_deleted_segments(tmp_path, fsync):
+    """Issue 9.16: with fsync="never" the deleted segments stayed in the in-memory list
+    and replay() raised FileNotFoundError."""
+    with WriteAheadLog.open(tmp_path / "w", fsync=fsync, segment_size=200) as log:
+        for i in range(30):
+            log.append(bytes([i]) * 50)
+        assert log.truncate_before(13) == 6
+        assert log.first_seq == 12 and len(log) == 18
+        assert all(seg.exists() for seg in log.segments)
+        assert [s for s, _ in log.replay()] == list(range(12, 30))
+        assert log.truncate_before(13) == 0
+
+
+def test_lock_survives_deleting_files_next_to_the_segments(tmp_path):
+    """Issue 9.17: deleting the LOCK file let a second writer in, and two records got the
+    same sequence number. The lock is on the directory, which cannot be unlinked while
+    it holds segments."""
+    path = tmp_path / "w"
+    with WriteAheadLog.open(path) as log:
+        log.append(b"one")
+        for f in path.iterdir():
+            if f.suffix != ".seg":
+                f.unlink()
+        with pytest.raises(BlockingIOError, match="already open"):
+            WriteAheadLog.open(path)
+        assert log.append(b"two") == 1
+    with WriteAheadLog.open(path) as log:  # released on close
+        assert [p for _, p in log.replay()] == [b"one", b"two"]
+
+
+def _in_child(fn):
+    """Run ``fn`` in a real forked child; return what it reported (a short string)."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: report, never return into pytest
+        os.close(read_end)
+        try:
+            result = fn()
+        except BaseException as exc:
+            result = f"{type(exc).__name__}: {exc}"
+        os.write(write_end, str(result).encode()[:4000])
+        os._exit(0)
+    os.close(write_end)
+    chunks = []
+    while chunk := os.read(read_end, 4096):
+        chunks.append(chunk)
+    os.close(read_end)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+    return b"".join(chunks).decode()
+
+
+def test_forked_child_cannot_use_the_parents_log(tmp_path):
+    """Issue 9.17: a child created by fork() inherits the flock with the descriptors, so
+    without a check it could append next to its parent with the same sequence numbers."""
+    path = tmp_path / "w"
+    with WriteAheadLog.open(path) as log:
+        log.append(b"parent")
+        assert _in_child(lambda: log.append(b"child")).startswith("RuntimeError")
+        assert _in_child(lambda: list(log.replay())).startswith("RuntimeError")
+        assert _in_child(lambda: log.truncate_before(0)).startswith("RuntimeError")
+        assert _in_child(lambda: log.sync()).startswith("RuntimeError")
+        # the child cannot open its own while the parent holds the log ...
+        assert _in_child(lambda: WriteAheadLog.open(path)).startswith("BlockingIOError")
+        # ... and its close() leaves the parent's lock and files alone
+        assert _in_child(log.close) == "None"
+        assert log.append(b"parent again") == 1
+        with pytest.raises(BlockingIOError):
+            WriteAheadLog.open(path)
+    with WriteAheadLog.open(path) as log:
+        assert list(log.replay()) == [(0, b"parent"), (1, b"parent again")]
+
+
+def _scalar_follows(buf, failed_at, next_seq):
+    """The definition, one offset at a time (the implementation before issue 9.18)."""
+    if buf.count(0, failed_at) == len(buf) - failed_at:
+        return False
+    return any(
+        walmod._header_ok(buf, offset, seq) is not None
+        for offset in range(failed_at + 1, len(buf) - RECORD_HEADER_SIZE + 1)
+        for seq in (next_seq, next_seq + 1)
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    noise=st.binary(min_size=0, max_size=300),
+    plant=st.one_of(st.none(), st.integers(0, 300)),
+    seq=st.integers(0, 2**40),
+    which=st.sampled_from([0, 1, 2]),
+    failed_at=st.integers(0, 50),
+)
+def test_vectorised_follow_check_matches_the_definition(noise, plant, seq, which, failed_at):
+    buf = bytearray(noise)
+    if plant is not None:  # a valid header for seq, seq + 1 or seq + 2 somewhere
+        frame = encode_record(seq + which, b"xyz")
+        at = min(plant, len(buf))
+        buf[at:at] = frame
+    buf = bytes(buf)
+    failed_at = min(failed_at, len(buf))
+    assert walmod._valid_record_follows(buf, failed_at, seq) == _scalar_follows(buf, failed_at, seq)
+
+
+def test_torn_tail_recovery_is_linear(tmp_path, monkeypatch):
+    """Issue 9.18: a crash in the middle of a large record left a torn tail that open
+    checksummed offset by offset, twice (about 2 s per MiB). The work must not grow with
+    the size of the tail: count the CRC32C calls of a recovery."""
+    path = tmp_path / "w"
+    with WriteAheadLog.open(path, fsync="never", max_record_size=1 << 22) as log:
+        log.append(b"small")
+        log.append(os.urandom(1 << 21))  # 2 MiB of noise: no accidental zero tail
+        seg = log.segments[-1]
+    full = seg.stat().st_size
+    os.truncate(seg, full - (1 << 20))  # the crash: half the big record is missing
+    getattr(walmod, "_crc_tables", lambda: None)()  # tables: built once per process
+    calls = []
+    real = google_crc32c.value
+
+    class Counting:
+        @staticmethod
+        def value(data):
+            calls.append(len(data))
+            return real(data)
+
+    monkeypatch.setattr(walmod, "google_crc32c", Counting)
+    with WriteAheadLog.open(path, fsync="never", max_record_size=1 << 22) as log:
+        assert log.last_recovery.torn_bytes == full - (1 << 20) - (SEGMENT_HEADER_SIZE + 17)
+        assert list(log.replay()) == [(0, b"small")]
+    assert len(calls) < 20, len(calls)  # was about 2 per byte of the tail

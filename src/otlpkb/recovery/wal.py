@@ -31,6 +31,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import functools
 import os
 import re
 import struct
@@ -43,6 +44,8 @@ from types import TracebackType
 from typing import Literal, get_args
 
 import google_crc32c
+import numpy as np
+import numpy.typing as npt
 
 from otlpkb.recovery.errors import CorruptLogError
 
@@ -56,6 +59,7 @@ __all__ = [
 ]
 
 FsyncPolicy = Literal["always", "batch", "never"]
+_U32Array = npt.NDArray[np.uint32]
 
 _MAGIC = b"OKWL"
 _VERSION = 1
@@ -66,7 +70,6 @@ SEGMENT_HEADER_SIZE = _SEG_HDR.size  #: bytes of the header at the start of ever
 RECORD_HEADER_SIZE = _REC_HDR.size  #: bytes of framing before every payload (12)
 _MAX_U32 = 0xFFFFFFFF
 _SEGMENT_NAME = re.compile(r"^(\d{20})\.seg$")
-_LOCK_NAME = "LOCK"
 _sync_data: Callable[[int], None] = getattr(os, "fdatasync", os.fsync)
 
 
@@ -138,6 +141,54 @@ class _Scan:
     failure: tuple[int, str] | None
 
 
+_BLOCK = 1 << 20  # header offsets tested per numpy pass
+
+
+@functools.cache
+def _crc_tables() -> _U32Array:
+    """Tables that give a header's CRC32C from its bytes with four lookups.
+
+    CRC32C is affine over GF(2): for 16-byte messages, crc(a ^ b) = crc(a) ^ crc(b) ^
+    crc(0). Row k holds, for each 16-bit value v, the change that v at bytes 8 + 2k and
+    9 + 2k makes to crc(0^16), so the CRC of ``seq || length || payload CRC`` is
+    crc(seq || 0^8) xor the four rows' entries for the 8 bytes of length and payload CRC.
+    """
+    zero = google_crc32c.value(bytes(16))
+    byte_rows = np.empty((8, 256), dtype=np.uint32)
+    for j in range(8):
+        for v in range(256):
+            msg = bytearray(16)
+            msg[8 + j] = v
+            byte_rows[j, v] = google_crc32c.value(bytes(msg)) ^ zero
+    v16 = np.arange(1 << 16)
+    rows: _U32Array = np.stack(
+        [byte_rows[2 * k][v16 & 0xFF] ^ byte_rows[2 * k + 1][v16 >> 8] for k in range(4)]
+    )
+    return rows
+
+
+def _seq_crc_part(seq: int) -> int:
+    """crc(seq || 0^8): the part of a header CRC that depends on the sequence number."""
+    return int(google_crc32c.value(_REC_CHECK.pack(seq, 0, 0)))
+
+
+def _header_crc_mismatch(data: npt.NDArray[np.uint8], lo: int, hi: int) -> _U32Array:
+    """For each offset in [lo, hi): crc(0^8 || the 8 bytes at +0) xor the u32 at +8.
+
+    It equals `_seq_crc_part(seq)` exactly where `_header_ok` accepts a header for seq.
+    """
+    rows = _crc_tables()
+    part = data[lo : hi + RECORD_HEADER_SIZE - 1]
+    pairs = part[:-1].astype(np.uint16) | (part[1:].astype(np.uint16) << np.uint16(8))
+    n = hi - lo
+    acc: _U32Array = rows[0][pairs[:n]]
+    for k in range(1, 4):
+        acc ^= rows[k][pairs[2 * k : 2 * k + n]]
+    acc ^= pairs[8 : 8 + n].astype(np.uint32)
+    acc ^= pairs[10 : 10 + n].astype(np.uint32) << np.uint32(16)
+    return acc
+
+
 # --8<-- [start:scan]
 def _scan_records(buf: bytes, first_seq: int) -> _Scan:
     """Walk the records of one segment image; stop at the first that fails a check."""
@@ -169,11 +220,14 @@ def _valid_record_follows(buf: bytes, failed_at: int, next_seq: int) -> bool:
     """
     if buf.count(0, failed_at) == len(buf) - failed_at:  # zeros to the end: a torn tail
         return False
-    view = memoryview(buf)
-    for offset in range(failed_at + 1, len(buf) - RECORD_HEADER_SIZE + 1):
-        for seq in (next_seq, next_seq + 1):
-            if _header_ok(view, offset, seq) is not None:
-                return True
+    data = np.frombuffer(buf, dtype=np.uint8)
+    wanted = [_seq_crc_part(seq) for seq in (next_seq, next_seq + 1)]
+    last = len(buf) - RECORD_HEADER_SIZE  # the last offset where a whole header fits
+    for lo in range(failed_at + 1, last + 1, _BLOCK):
+        hi = min(lo + _BLOCK, last + 1)
+        hit = _header_crc_mismatch(data, lo, hi)  # crc(0^8, length, crc) ^ stored crc
+        if ((hit == wanted[0]) | (hit == wanted[1])).any():
+            return True
     return False
 
 
@@ -201,8 +255,11 @@ class WriteAheadLog:
     """An append-only, segmented, checksummed log of byte records.
 
     Open it with `open`; do not call the constructor. One process may hold a log open at
-    a time (an ``flock`` on the ``LOCK`` file in the directory enforces it). Methods are safe
-    to call from several threads.
+    a time: an ``flock`` on the log's directory itself enforces it (a lock file could be
+    deleted from under the lock, letting a second writer in). A child created by
+    ``fork()`` inherits that lock with the open files, so the log refuses to be used in
+    any process other than the one that opened it; the child opens its own (and waits for
+    the parent to close). Methods are safe to call from several threads.
 
     Durability per ``fsync`` policy:
 
@@ -243,6 +300,7 @@ class WriteAheadLog:
         self._segments: list[int] = []
         self._fd = -1
         self._lock_fd = -1
+        self._pid = os.getpid()
         self._offset = 0
         self._next_seq = 0
         self._unsynced = 0
@@ -327,13 +385,14 @@ class WriteAheadLog:
             path.mkdir()
             if self._fsync != "never":
                 _fsync_dir(path.parent)
-        self._lock_fd = os.open(path / _LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+        self._lock_fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
         try:
             fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(self._lock_fd)
+            self._lock_fd = -1
             raise BlockingIOError(
-                errno.EWOULDBLOCK, "write-ahead log is already open", str(path / _LOCK_NAME)
+                errno.EWOULDBLOCK, "write-ahead log is already open", str(path)
             ) from None
         try:
             self._recover()
@@ -445,6 +504,7 @@ class WriteAheadLog:
             TypeError: ``data`` is not bytes-like.
             ValueError: ``data`` is longer than ``max_record_size``, or the log is closed.
             OSError: The write or the sync failed.
+            RuntimeError: Called in a process forked after the log was opened.
         """
         if not isinstance(data, (bytes, bytearray, memoryview)):
             raise TypeError(f"data must be bytes, got {type(data).__name__}")
@@ -490,7 +550,15 @@ class WriteAheadLog:
         except OSError as exc:  # cannot restore a clean tail: refuse further writes
             self._failed = exc
 
+    def _check_process(self) -> None:
+        if os.getpid() != self._pid:
+            raise RuntimeError(
+                f"write-ahead log {self._path} was opened by process {self._pid}; a forked "
+                "child must not use it (open the log again once the parent has closed it)"
+            )
+
     def _check_usable(self) -> None:
+        self._check_process()
         if self._closed:
             raise ValueError(f"write-ahead log {self._path} is closed")
         if self._failed is not None:
@@ -540,6 +608,7 @@ class WriteAheadLog:
         """
         _check_int("start", start, 0)
         with self._lock:
+            self._check_process()
             if self._closed:
                 raise ValueError(f"write-ahead log {self._path} is closed")
             segments = list(self._segments)
@@ -594,15 +663,19 @@ class WriteAheadLog:
             ]
             for first in doomed:  # oldest first: a crash midway leaves a contiguous suffix
                 self._segment_path(first).unlink()
+            del self._segments[: len(doomed)]
             if doomed and self._fsync != "never":
                 _fsync_dir(self._path)
-                del self._segments[: len(doomed)]
             return len(doomed)
 
     def close(self) -> None:
         """Sync pending records (unless ``fsync="never"``), close files and release the lock."""
         with self._lock:
             if self._closed:
+                return
+            if os.getpid() != self._pid:  # a forked child: drop its copies, touch nothing
+                self._closed = True
+                self._release()
                 return
             try:
                 if self._fsync != "never" and self._unsynced and self._failed is None:
