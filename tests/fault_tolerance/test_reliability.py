@@ -439,3 +439,62 @@ def test_data_loss_fraction_against_quadrature(mtbf, mttr, buffer):
     assert data_loss_fraction(mtbf, mttr, buffer) == pytest.approx(
         excess / (mtbf + mttr), rel=1e-7, abs=1e-300
     )
+
+
+# ---------------------------------------------------------------- issue 9.20
+
+
+def test_k_of_n_large_n_does_not_overflow():
+    # C(2000, i) 0.5^2000 overflowed a float in the sum of terms
+    assert k_of_n(1, 2000, 0.5) == 1.0
+    for k, n, p in [(1000, 2000, 0.5), (1900, 2000, 0.97), (50, 100_000, 0.0004)]:
+        expected = scipy.stats.binom.sf(k - 1, n, p)
+        assert k_of_n(k, n, p) == pytest.approx(expected, rel=1e-9, abs=1e-15)
+    assert k_of_n(3, 10, 0.0) == 0.0 and k_of_n(0, 10, 0.0) == 1.0
+    assert k_of_n(10, 10, 1.0) == 1.0
+
+
+def _chain(n):
+    """A chain of n - 1 alternating AND/OR gates, each over the previous gate and an event,
+    and its top-event probability by the rules for independent inputs."""
+    top, prob = Event("e0", 0.1), 0.1
+    for i in range(1, n):
+        p = 0.1 + (i % 7) / 10
+        if i % 2:
+            top, prob = And(top, Event(f"e{i}", p)), prob * p
+        else:
+            top, prob = Or(top, Event(f"e{i}", p)), 1 - (1 - prob) * (1 - p)
+    return FaultTree(top), prob
+
+
+def test_deep_fault_tree_without_recursion_error():
+    ft, prob = _chain(5000)
+    assert ft.probability() == pytest.approx(prob, rel=1e-12)
+    # the top gate is an AND over the gate below and e4999; that gate is an OR
+    assert ft.occurs({"e4998", "e4999"})
+    assert not ft.occurs({"e4998"}) and not ft.occurs({"e4999"})
+    assert ft.occurs({f"e{i}" for i in range(5000)})
+
+
+def test_chain_probability_is_linear():
+    # the BDD variable order put the event of the top gate last, so every gate rebuilt
+    # the BDD below it: n^2 / 2 nodes for a chain of n gates. Count the nodes made.
+    for n in (300, 1200):
+        ft, prob = _chain(n)
+        assert ft.probability() == pytest.approx(prob, rel=1e-12)
+        assert ft.bdd_size == n
+        assert len(ft._bdd.var) <= 2 * n + 2
+
+
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lambda: availability(100.0, "0.5"), "mttr"),
+        (lambda: mttf_k_of_n("2", 3, 1.0), "k"),
+        (lambda: mttf_k_of_n(2, 3.0, 1.0), "n"),
+        (lambda: k_of_n(2, 3, "0.9"), "a"),
+    ],
+)
+def test_wrong_types_name_the_argument(call, name):
+    with pytest.raises(TypeError, match=name):
+        call()

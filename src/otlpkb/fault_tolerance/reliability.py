@@ -38,6 +38,9 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from otlpkb._checks import integer as _integer
+from otlpkb._checks import non_negative as _non_negative
+
 __all__ = [
     "And",
     "AtLeast",
@@ -95,9 +98,7 @@ def availability(mtbf: float, mttr: float) -> float:
         0.9993060374739764
     """
     up = _rate("mtbf", mtbf)
-    if isinstance(mttr, bool) or not (mttr >= 0 and math.isfinite(mttr)):
-        raise ValueError(f"mttr must be >= 0 and finite, got {mttr!r}")
-    return up / (up + float(mttr))
+    return up / (up + _non_negative("mttr", mttr))
 
 
 def series(*a: float) -> float:
@@ -148,8 +149,7 @@ def k_of_n(k: int, n: int, a: float | Sequence[float]) -> float:
     if isinstance(a, bool):
         raise TypeError(f"a must be a probability or a sequence of n, got {a!r}")
     if isinstance(a, int | float | np.floating):
-        p = _prob("a", a)
-        return float(sum(math.comb(n, i) * p**i * (1 - p) ** (n - i) for i in range(k, n + 1)))
+        return _binomial_tail(int(k), int(n), _prob("a", a))
     probs = [_prob(f"a[{i}]", x) for i, x in enumerate(a)]
     if len(probs) != n:
         raise ValueError(f"a must hold n = {n} availabilities, got {len(probs)}")
@@ -162,6 +162,25 @@ def k_of_n(k: int, n: int, a: float | Sequence[float]) -> float:
 
 
 # --8<-- [end:algebra]
+
+
+def _binomial_tail(k: int, n: int, p: float) -> float:
+    """``Σ_{i=k}^{n} C(n,i) p^i (1-p)^{n-i}`` with the terms in logs (no overflow at any n).
+
+    The tail is divided by the sum of all n + 1 terms (1 in exact arithmetic), which
+    cancels the rounding common to every term, and a tail of 1 - 2^-2000 is exactly 1.0.
+    """
+    if k == 0 or p == 1.0:
+        return 1.0
+    if p == 0.0:
+        return 0.0
+    lg = math.lgamma
+    i = np.arange(n + 1, dtype=float)
+    log_c = np.array([lg(n + 1) - lg(j + 1) - lg(n - j + 1) for j in range(n + 1)])
+    log_terms = log_c + i * math.log(p) + (n - i) * math.log1p(-p)
+    terms = np.exp(log_terms - log_terms.max())
+    upper, lower = float(terms[k:].sum()), float(terms[:k].sum())
+    return upper / (upper + lower)
 
 
 def downtime_per_year(a: float) -> float:
@@ -195,7 +214,8 @@ def mttf_k_of_n(k: int, n: int, failure_rate: float) -> float:
         >>> mttf_k_of_n(2, 3, 1.0)  # TMR: 5/(6λ)
         0.8333333333333333
     """
-    if not 1 <= k <= n:
+    n = _integer("n", n, minimum=1)
+    if not 1 <= _integer("k", k) <= n:
         raise ValueError(f"k must be in [1, n] = [1, {n}], got {k}")
     lam = _rate("failure_rate", failure_rate)
     return sum(1.0 / (i * lam) for i in range(k, n + 1))
@@ -401,7 +421,9 @@ class FaultTree:
         self._mcs: set[frozenset[str]] | None = None
 
     def _validate(self) -> None:
-        order = self._order  # events in depth-first, left-most order = BDD variable order
+        # BDD variable order: depth first, a gate's own events before those of its sub-gates,
+        # so an event near the top sits high in the BDD and a chain of n gates costs O(n)
+        order = self._order
         state: dict[int, int] = {}  # id(gate) -> 1 on the stack, 2 finished
         if isinstance(self.top, Event):
             self.events[self.top.name] = self.top.probability
@@ -419,29 +441,32 @@ class FaultTree:
                         f"k of gate {gate!r} must be <= its {len(gate.children)} children, "
                         f"got {gate.k}"
                     )
+                for child in gate.children:
+                    if isinstance(child, Event):
+                        self._register(child)
             if i == len(gate.children):
                 state[id(gate)] = 2
                 self._gates.append(gate)
                 continue
             stack.append((gate, i + 1))
             child = gate.children[i]
-            if isinstance(child, Event):
-                seen = self.events.get(child.name)
-                if seen is None:
-                    self.events[child.name] = child.probability
-                    order.append(child.name)
-                elif seen != child.probability:
-                    raise ValueError(
-                        f"event {child.name!r} has two probabilities: {seen} and "
-                        f"{child.probability}"
-                    )
-            else:
+            if isinstance(child, Gate):
                 st = state.get(id(child))
                 if st == 1:
                     raise ValueError(f"the fault tree has a cycle through gate {child!r}")
                 if st is None:
                     state[id(child)] = 1
                     stack.append((child, 0))
+
+    def _register(self, event: Event) -> None:
+        seen = self.events.get(event.name)
+        if seen is None:
+            self.events[event.name] = event.probability
+            self._order.append(event.name)
+        elif seen != event.probability:
+            raise ValueError(
+                f"event {event.name!r} has two probabilities: {seen} and {event.probability}"
+            )
 
     # --8<-- [start:bdd]
     def _build(self) -> tuple[_BDD, int]:
@@ -558,13 +583,15 @@ class FaultTree:
 
     def occurs(self, failed: set[str] | frozenset[str]) -> bool:
         """Evaluate the tree for a set of occurred events (for checks by enumeration)."""
-
-        def ev(x: Event | Gate) -> bool:
-            if isinstance(x, Event):
-                return x.name in failed
-            return sum(ev(c) for c in x.children) >= x.k
-
-        return ev(self.top)
+        if isinstance(self.top, Event):
+            return self.top.name in failed
+        done: dict[int, bool] = {}
+        for gate in self._gates:  # post-order: children first, no recursion
+            hits = sum(
+                c.name in failed if isinstance(c, Event) else done[id(c)] for c in gate.children
+            )
+            done[id(gate)] = hits >= gate.k
+        return done[id(self.top)]
 
 
 def _minimise(sets: list[frozenset[str]]) -> list[frozenset[str]]:
