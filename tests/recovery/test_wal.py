@@ -521,7 +521,10 @@ def test_bad_path_type():
 
 def test_constructor_is_private(tmp_path):
     with pytest.raises(TypeError, match=r"WriteAheadLog\.open"):
-        WriteAheadLog(object(), tmp_path)
+        WriteAheadLog()
+    with pytest.raises(TypeError):
+        WriteAheadLog(tmp_path)  # type: ignore[call-arg]
+    assert not any(tmp_path.iterdir())
 
 
 def test_bad_records_and_arguments(tmp_path):

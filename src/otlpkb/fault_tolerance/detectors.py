@@ -53,6 +53,7 @@ __all__ = [
     "ChenDetector",
     "Detector",
     "FixedTimeoutDetector",
+    "HeartbeatDetector",
     "PhiAccrualDetector",
     "PhiModel",
     "ReplayResult",
@@ -289,8 +290,18 @@ class Detector(Protocol):
         """Seconds after the last heartbeat at which the node becomes suspected."""
 
 
-class _Clocked:
-    """Last-heartbeat bookkeeping shared by the detectors: time must not go backwards."""
+class HeartbeatDetector:
+    """The base of the heartbeat detectors: the last heartbeat, and time never going back.
+
+    A subclass records heartbeats and says after how much silence it suspects the node
+    (`suspect_after`); `is_available` compares the silence with it. Times are seconds
+    on any clock that does not go backwards.
+
+    Examples:
+        >>> d = FixedTimeoutDetector(timeout=2.0)
+        >>> isinstance(d, HeartbeatDetector), d.is_monitoring
+        (True, False)
+    """
 
     def __init__(self) -> None:
         self._last: float | None = None
@@ -314,6 +325,7 @@ class _Clocked:
         return t
 
     def suspect_after(self) -> float:  # pragma: no cover - overridden
+        """Seconds of silence after the last heartbeat before the node is suspected."""
         raise NotImplementedError
 
     def is_available(self, now: float) -> bool:
@@ -324,7 +336,7 @@ class _Clocked:
         return t - self._last < self.suspect_after()
 
 
-class FixedTimeoutDetector(_Clocked):
+class FixedTimeoutDetector(HeartbeatDetector):
     """Suspect a node when no heartbeat arrived for ``timeout`` seconds.
 
     Args:
@@ -439,7 +451,7 @@ class RttEstimator:
 # --8<-- [end:rtt]
 
 
-class AdaptiveTimeoutDetector(_Clocked):
+class AdaptiveTimeoutDetector(HeartbeatDetector):
     """Heartbeat timeout that adapts like TCP's RTO: SRTT + 4 RTTVAR of inter-arrival times.
 
     Every inter-arrival interval is fed to an `RttEstimator`; the node is suspected
@@ -487,7 +499,7 @@ class AdaptiveTimeoutDetector(_Clocked):
 
 
 # --8<-- [start:chen]
-class ChenDetector(_Clocked):
+class ChenDetector(HeartbeatDetector):
     r"""Chen, Toueg and Aguilera's detector: estimated next arrival plus a safety margin.
 
     With heartbeats sent every ``interval`` seconds and the last ``window`` arrivals
@@ -550,7 +562,7 @@ class ChenDetector(_Clocked):
 
 
 # --8<-- [start:phi-detector]
-class PhiAccrualDetector(_Clocked):
+class PhiAccrualDetector(HeartbeatDetector):
     """Akka's ``PhiAccrualFailureDetector``, in seconds.
 
     * The first heartbeat seeds the history with two intervals, ``first_heartbeat_estimate``

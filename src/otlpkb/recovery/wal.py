@@ -292,9 +292,10 @@ class WriteAheadLog:
         >>> log.close()
     """
 
-    def __init__(self, _token: object, path: Path) -> None:
-        if _token is not _OPEN_TOKEN:
-            raise TypeError("use WriteAheadLog.open(path, ...) to open a log")
+    def __init__(self) -> None:
+        raise TypeError("use WriteAheadLog.open(path, ...) to open a log")
+
+    def _setup(self, path: Path) -> None:
         self._path = path
         self._lock = threading.Lock()
         self._segments: list[int] = []
@@ -365,7 +366,8 @@ class WriteAheadLog:
             raise ValueError(f"batch_interval must be non-negative, got {batch_interval}")
         if not callable(clock):
             raise TypeError(f"clock must be callable, got {type(clock).__name__}")
-        log = cls(_OPEN_TOKEN, Path(os.fspath(path)))
+        log = cls.__new__(cls)
+        log._setup(Path(os.fspath(path)))
         log._fsync = fsync
         log._segment_size = segment_size
         log._max_record_size = max_record_size
@@ -741,6 +743,3 @@ class WriteAheadLog:
 
     def __len__(self) -> int:
         return self._next_seq - self.first_seq
-
-
-_OPEN_TOKEN = object()

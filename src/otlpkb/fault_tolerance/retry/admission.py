@@ -41,7 +41,7 @@ __all__ = [
     "RetryThrottle",
 ]
 
-_T = TypeVar("_T")
+ResultT = TypeVar("ResultT")
 
 
 # --8<-- [start:budget]
@@ -282,7 +282,7 @@ class CircuitBreaker:
         ):
             self._move(CircuitState.OPEN)
 
-    def call(self, fn: Callable[[], _T]) -> _T:
+    def call(self, fn: Callable[[], ResultT]) -> ResultT:
         """Call ``fn`` through the breaker; any exception counts as a failure and re-raises.
 
         Raises:
