@@ -30,13 +30,22 @@ responses = [
     {"grpc_code": "RESOURCE_EXHAUSTED"},
     {"grpc_code": "RESOURCE_EXHAUSTED", "retry_delay": 30.0},
     {"http_status": 429, "retry_after": "120"},
-    {"http_status": 503, "retry_after": "Fri, 31 Dec 1999 23:59:59 GMT", "now": 946684000.0},
+    {
+        "http_status": 503,
+        "retry_after": "Fri, 31 Dec 1999 23:59:59 GMT",
+        "now": 946684000.0,
+    },
+    {"http_status": 502, "retry_after": "7"},
+    {"http_status": 308},
     {"http_status": 400},
     {"http_status": 413},
+    {"grpc_code": "OK", "error_message": "attribute deprecated"},
+    {"no_response": True},
 ]
 for kwargs in responses:
     out = classify_export_response(**kwargs)
-    print(f"{kwargs!s:<90} -> {out.decision.value:<16} {out.reason}")
+    print(f"{out.decision.value:<16} {kwargs}")
+    print(f"{'':<16} {out.reason}, retry_after={out.retry_after}")
 
 print(parse_retry_after("Sunday, 06-Nov-94 08:49:37 GMT", now=784111700.0), "s")
 
@@ -44,9 +53,11 @@ print(parse_retry_after("Sunday, 06-Nov-94 08:49:37 GMT", now=784111700.0), "s")
 # ## The Collector's retry_on_failure schedule
 
 # %%
-backoff = ExponentialBackoff(seed=42)  # 5 s, x1.5, cap 30 s, +-50 %, give up after 300 s
+backoff = ExponentialBackoff(seed=42)  # 5 s, x1.5, cap 30 s, +-50 %, stop at 300 s
 print("nominal :", backoff.nominal_schedule())
 print("one draw:", [round(d, 2) for d in backoff.schedule()])
+# when the back end stops answering, every attempt also waits for the 5 s timeout
+print("starts with a 5 s timeout:", ExponentialBackoff().attempt_times(5.0))
 
 # %% [markdown]
 # ## Jitter strategies: the delay before retry i for 10,000 clients
@@ -64,15 +75,16 @@ for strategy in ("none", "collector", "full", "equal", "decorrelated"):
 fig, ax = plt.subplots(figsize=(8, 3.5))
 for strategy in ("none", "collector", "full"):
     r = simulate_outage(strategy, n_clients=500, capacity=750, seed=3)
-    smooth = np.convolve(r.attempts, np.ones(10) / 10, mode="same")
-    ax.plot(r.t, smooth, label=strategy, lw=1)
+    per_second = r.attempts.reshape(-1, 10).mean(axis=1)  # 0.1 s steps -> 1 s bins
+    served = r.served.reshape(-1, 10).mean(axis=1)[150:300].mean()
+    ax.step(np.arange(per_second.size), per_second, where="post", label=strategy, lw=1)
     print(
-        f"{strategy:<10} peak {r.peak_attempts:6.0f} req/s, recovery {r.recovery_time:5.1f} s,"
-        f" dropped (queue full) {r.dropped_queue_full}, exhausted {r.dropped_retries_exhausted}"
+        f"{strategy:<10} served {served:5.0f}/s over 150-300 s, "
+        f"recovery {r.recovery_time:5.1f} s, enqueue failures {r.dropped_queue_full}"
     )
 ax.axhline(750, color="k", ls="--", lw=0.8, label="capacity")
 ax.set_xlabel("time (s)")
-ax.set_ylabel("requests/s at the back end")
+ax.set_ylabel("requests in each second")
 ax.legend()
 plt.show()
 
@@ -80,10 +92,10 @@ plt.show()
 # ## A circuit breaker in front of the exporter
 
 # %%
-clock = [0.0]
-breaker = CircuitBreaker(consecutive_failures=5, open_timeout=30, clock=lambda: clock[0])
+now = [0.0]
+breaker = CircuitBreaker(consecutive_failures=5, open_timeout=30, clock=lambda: now[0])
 for second in range(120):
-    clock[0] = float(second)
+    now[0] = float(second)
     down = 10 <= second < 70
     if breaker.allow():
         breaker.record_failure() if down else breaker.record_success()

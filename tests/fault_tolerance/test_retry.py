@@ -409,6 +409,25 @@ def test_wrong_types_name_the_argument(call, name):
         call()
 
 
+def test_attempt_times_with_a_timeout():
+    # issue 9.6: with the exporter's 5 s per-attempt timeout and no response, cenkalti's
+    # elapsed time (from the first attempt) includes the timeouts: retries start at
+    # 5 + 5 = 10, 10 + 5 + 7.5 = 22.5, 22.5 + 5 + 11.25 = 38.75 s; ten fit in 300 s.
+    starts = ExponentialBackoff().attempt_times(5.0)
+    assert starts[:4] == [0.0, 10.0, 22.5, 38.75]
+    assert len(starts) - 1 == 10 and starts[-1] <= 300.0
+    # attempts that fail at once: the running sums of the nominal schedule (12 retries)
+    instant = ExponentialBackoff().attempt_times()
+    assert instant[1:] == pytest.approx(np.cumsum(NOMINAL[:12]).tolist())
+    jittered = ExponentialBackoff(seed=4).attempt_times(5.0, jitter=True)
+    gaps = np.diff(jittered) - 5.0
+    x = np.array(NOMINAL[: gaps.size])
+    assert (gaps >= x * 0.5 - 1e-9).all() and (gaps <= x * 1.5 + 1e-9).all()
+    assert jittered[-1] <= 300.0
+    with pytest.raises(ValueError, match="attempt_duration"):
+        ExponentialBackoff().attempt_times(-1.0)
+
+
 def test_next_backoff_rejects_nan_elapsed():
     # issue 9.20: elapsed=nan made every budget comparison False: retries never ran out
     b = ExponentialBackoff()

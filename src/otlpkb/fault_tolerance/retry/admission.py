@@ -44,7 +44,6 @@ __all__ = [
 ResultT = TypeVar("ResultT")
 
 
-# --8<-- [start:budget]
 class RetryBudget:
     """Retries capped at a fraction of requests over a sliding window (Finagle's RetryBudget).
 
@@ -96,10 +95,13 @@ class RetryBudget:
 
     def balance(self) -> float:
         """Retries still allowed in the current window."""
+        # --8<-- [start:budget]
         now = self._clock()
-        self._expire(now)
-        allowed = self.min_retries_per_second * self.ttl + self.ratio * len(self._requests)
+        self._expire(now)  # deposits and withdrawals older than ttl are gone
+        floor = self.min_retries_per_second * self.ttl
+        allowed = floor + self.ratio * len(self._requests)
         return allowed - len(self._retries)
+        # --8<-- [end:budget]
 
     def try_retry(self) -> bool:
         """Withdraw one retry if the budget allows it; False means: do not retry."""
@@ -145,9 +147,6 @@ class RetryThrottle:
         return self.tokens > self.max_tokens / 2
 
 
-# --8<-- [end:budget]
-
-
 class CircuitState(Enum):
     """The three states of a circuit breaker."""
 
@@ -160,7 +159,6 @@ class CircuitOpenError(RuntimeError):
     """Raised by `CircuitBreaker.call` when the breaker rejects a call."""
 
 
-# --8<-- [start:breaker]
 class CircuitBreaker:
     """A circuit breaker with consecutive-failure and failure-rate trips.
 
@@ -267,20 +265,26 @@ class CircuitBreaker:
 
     def record_failure(self) -> None:
         """Report a failed call (only failures that say the back end is unhealthy)."""
-        state = self.state
+        # --8<-- [start:breaker]
+        state = self.state  # OPEN turns HALF_OPEN here once open_timeout has passed
         if state is CircuitState.HALF_OPEN:
-            self._move(CircuitState.OPEN)
+            self._move(CircuitState.OPEN)  # a failed trial call re-opens at once
             return
         if state is CircuitState.OPEN:
             return
         self._outcomes.append(True)
         self._streak += 1
-        if (self.consecutive_failures and self._streak >= self.consecutive_failures) or (
+        limit = self.consecutive_failures
+        streak_trips = bool(limit) and self._streak >= limit
+        window = self._outcomes
+        rate_trips = (
             self.failure_rate is not None
-            and len(self._outcomes) >= self.minimum_calls
-            and sum(self._outcomes) / len(self._outcomes) >= self.failure_rate
-        ):
+            and len(window) >= self.minimum_calls
+            and sum(window) / len(window) >= self.failure_rate
+        )
+        if streak_trips or rate_trips:
             self._move(CircuitState.OPEN)
+        # --8<-- [end:breaker]
 
     def call(self, fn: Callable[[], ResultT]) -> ResultT:
         """Call ``fn`` through the breaker; any exception counts as a failure and re-raises.
@@ -297,9 +301,6 @@ class CircuitBreaker:
             raise
         self.record_success()
         return result
-
-
-# --8<-- [end:breaker]
 
 
 class BulkheadFullError(RuntimeError):
@@ -359,7 +360,6 @@ class Bulkhead:
             self.release()
 
 
-# --8<-- [start:deadline]
 class Deadline:
     """An absolute deadline that is passed down, never extended.
 
@@ -394,14 +394,13 @@ class Deadline:
     def child(self, timeout: float) -> Deadline:
         """A deadline for a nested call: ``min(timeout, remaining())`` from now."""
         _positive("timeout", timeout)
+        # --8<-- [start:deadline]
         left = self.remaining()
         child = Deadline(timeout, self._clock)
         child.expires_at = min(child.expires_at, self._clock() + left)
         return child
+        # --8<-- [end:deadline]
 
     def allows(self, delay: float) -> bool:
         """Whether waiting ``delay`` seconds still leaves the deadline in the future."""
         return self._clock() + delay < self.expires_at
-
-
-# --8<-- [end:deadline]

@@ -45,7 +45,6 @@ def _randomization(value: object) -> float:
     return r
 
 
-# --8<-- [start:backoff]
 class ExponentialBackoff:
     """Exponential backoff with ±randomisation, as the Collector's ``retry_on_failure``.
 
@@ -116,16 +115,18 @@ class ExponentialBackoff:
         """
         if elapsed is not None:
             self.elapsed = _non_negative("elapsed", elapsed)
+        # --8<-- [start:backoff]
         r = self.randomization_factor
         delay = self.interval * (1 - r + 2 * r * float(self._rng.random()))
         if self.interval >= self.max_interval / self.multiplier:
-            self.interval = self.max_interval
+            self.interval = self.max_interval  # cenkalti snaps to the cap
         else:
             self.interval *= self.multiplier
         if self.max_elapsed_time and self.elapsed + delay > self.max_elapsed_time:
-            return None
+            return None  # "no more retries left"
         self.elapsed += delay
         return delay
+        # --8<-- [end:backoff]
 
     def schedule(self) -> list[float]:
         """All delays of one batch that keeps failing, from a fresh start (consumes draws)."""
@@ -153,18 +154,58 @@ class ExponentialBackoff:
                 break
         return out
 
+    def attempt_times(self, attempt_duration: float = 0.0, *, jitter: bool = False) -> list[float]:
+        """Start times of the first attempt and of every retry of a batch that keeps failing.
+
+        Each attempt fails ``attempt_duration`` seconds after it starts: 0 for an
+        immediate error, or the exporter's per-attempt ``timeout`` (5 s in the Collector)
+        when no response comes back. The next delay is drawn when the attempt has failed,
+        and the retry is not made if it would start more than ``max_elapsed_time`` after
+        the first attempt, as in the Collector's retry sender (cenkalti/backoff measures
+        the elapsed time from the first attempt).
+
+        Args:
+            attempt_duration: Seconds from the start of an attempt to its failure, >= 0.
+            jitter: Draw randomised delays (consumes draws); by default the un-randomised
+                intervals.
+
+        Returns:
+            ``[0.0, t_1, t_2, ...]``: the first attempt and each retry.
+
+        Examples:
+            >>> ExponentialBackoff().attempt_times(5.0)[:4]
+            [0.0, 10.0, 22.5, 38.75]
+        """
+        duration = _non_negative("attempt_duration", attempt_duration)
+        r = self.randomization_factor if jitter else 0.0
+        clone = ExponentialBackoff(
+            self.initial_interval,
+            self.max_interval,
+            self.multiplier,
+            r,
+            self.max_elapsed_time,
+        )
+        clone._rng = self._rng
+        # --8<-- [start:attempt_times]
+        starts = [0.0]
+        while len(starts) <= 10_000:
+            failed_at = starts[-1] + duration
+            delay = clone.next_backoff(elapsed=failed_at)
+            if delay is None:
+                break
+            starts.append(failed_at + delay)
+        return starts
+        # --8<-- [end:attempt_times]
+
     def __iter__(self) -> Iterator[float]:
         """Iterate over the delays of one batch (see `schedule`)."""
         return iter(self.schedule())
 
 
-# --8<-- [end:backoff]
-
 JitterStrategy = Literal["none", "collector", "full", "equal", "decorrelated"]
 _STRATEGIES = ("none", "collector", "full", "equal", "decorrelated")
 
 
-# --8<-- [start:jitter]
 def backoff_delays(
     strategy: JitterStrategy,
     n_clients: int,
@@ -205,6 +246,7 @@ def backoff_delays(
     multiplier = _multiplier(multiplier)
     randomization_factor = _randomization(randomization_factor)
     gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    # --8<-- [start:jitter]
     x = np.minimum(cap, base * multiplier ** np.arange(n_retries, dtype=float))
     x = np.broadcast_to(x, (n_clients, n_retries))
     if strategy == "none":
@@ -222,6 +264,4 @@ def backoff_delays(
         prev = np.minimum(cap, gen.uniform(base, 3 * prev))
         out[:, i] = prev
     return out
-
-
-# --8<-- [end:jitter]
+    # --8<-- [end:jitter]

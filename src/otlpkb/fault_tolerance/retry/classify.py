@@ -62,14 +62,22 @@ _GRPC_BY_NUMBER = {v: k for k, v in GRPC_STATUS_CODES.items()}
 _GRPC_BY_SQUASHED = {k.replace("_", ""): k for k in GRPC_STATUS_CODES}
 
 # --8<-- [start:tables]
-#: Codes the OTLP specification lists as retryable (RESOURCE_EXHAUSTED is conditional).
+#: Codes the OTLP specification lists as retryable (RESOURCE_EXHAUSTED: conditional).
 RETRYABLE_GRPC_CODES: frozenset[str] = frozenset(
-    {"CANCELLED", "DEADLINE_EXCEEDED", "ABORTED", "OUT_OF_RANGE", "UNAVAILABLE", "DATA_LOSS"}
+    {
+        "CANCELLED",
+        "DEADLINE_EXCEEDED",
+        "ABORTED",
+        "OUT_OF_RANGE",
+        "UNAVAILABLE",
+        "DATA_LOSS",
+    }
 )
-#: HTTP statuses the OTLP specification says SHOULD be retried; all other 4xx/5xx MUST NOT.
+#: HTTP statuses the specification says SHOULD be retried; other 4xx/5xx MUST NOT.
 RETRYABLE_HTTP_STATUSES: frozenset[int] = frozenset({429, 502, 503, 504})
-#: Redirects with a ``Location`` target (RFC 9110 §15.4); HTTP semantics apply to them.
+#: Redirects with a ``Location`` (RFC 9110 §15.4): HTTP semantics apply to them.
 REDIRECT_HTTP_STATUSES: frozenset[int] = frozenset({301, 302, 303, 307, 308})
+# --8<-- [end:tables]
 
 
 def grpc_retryable(code: str | int, *, retry_info: bool = False) -> bool:
@@ -118,9 +126,6 @@ def http_retryable(status: int) -> bool:
     """
     _check_http_status(status)
     return status in RETRYABLE_HTTP_STATUSES
-
-
-# --8<-- [end:tables]
 
 
 def _grpc_name(code: str | int) -> str:
@@ -176,7 +181,6 @@ class ExportOutcome:
     warning: str = ""
 
 
-# --8<-- [start:classify]
 def classify_export_response(
     *,
     grpc_code: str | int | None = None,
@@ -245,54 +249,55 @@ def classify_export_response(
         raise ValueError(f"rejected must be a non-negative int, got {rejected!r}")
     if retry_delay is not None:
         _non_negative("retry_delay", retry_delay)
+    name = "" if grpc_code is None else _grpc_name(grpc_code)
+    if http_status is not None:
+        _check_http_status(http_status)
+    received = time.time() if now is None else now
+    retry, drop = ExportDecision.RETRY, ExportDecision.DROP
 
-    if no_response:
-        return ExportOutcome(
-            ExportDecision.RETRY,
-            "no response (connection failed or dropped): SHOULD retry with exponential backoff",
-        )
-    if grpc_code is not None:
-        name = _grpc_name(grpc_code)
+    # --8<-- [start:classify_grpc]
+    if no_response:  # "the client SHOULD retry and send the same request"
+        return ExportOutcome(retry, "no response: retry with exponential backoff")
+    if http_status is None:  # gRPC
         if name == "OK":
             return _success(rejected, error_message)
         if grpc_retryable(name, retry_info=retry_delay is not None):
             why = f"gRPC {name} is retryable"
             if name == "RESOURCE_EXHAUSTED":
                 why += " because the server sent RetryInfo"
-            return ExportOutcome(ExportDecision.RETRY, why, retry_after=retry_delay)
+            return ExportOutcome(retry, why, retry_after=retry_delay)
         why = f"gRPC {name} is not retryable: the client MUST drop the data"
         if name == "RESOURCE_EXHAUSTED":
             why = "gRPC RESOURCE_EXHAUSTED without RetryInfo is not retryable"
-        return ExportOutcome(ExportDecision.DROP, why)
+        return ExportOutcome(drop, why)
+    # --8<-- [end:classify_grpc]
 
-    assert http_status is not None
-    _check_http_status(http_status)
-    if 200 <= http_status <= 299:
+    # --8<-- [start:classify_http]
+    status = http_status
+    if 200 <= status <= 299:
         return _success(rejected, error_message)
-    if http_retryable(http_status):
+    if http_retryable(status):
         delay: float | None = None
-        why = f"HTTP {http_status} is retryable"
-        if retry_after is not None:
+        why = f"HTTP {status} is retryable"
+        if retry_after is not None:  # SHOULD honour it on any retryable status
             try:
-                delay = parse_retry_after(retry_after, time.time() if now is None else now)
+                delay = parse_retry_after(retry_after, received)
                 why += "; the server's Retry-After is honoured"
             except ValueError:
                 why += "; malformed Retry-After ignored, exponential backoff applies"
-        return ExportOutcome(ExportDecision.RETRY, why, retry_after=delay)
-    if http_status in REDIRECT_HTTP_STATUSES:
-        return ExportOutcome(
-            ExportDecision.REDIRECT,
-            f"HTTP {http_status} is a redirect: HTTP semantics apply, send the same POST "
-            "to the Location URL",
-        )
-    if http_status < 400:
-        why = f"HTTP {http_status} is neither success nor a redirect the client can follow"
-        return ExportOutcome(ExportDecision.DROP, why)
-    return ExportOutcome(
-        ExportDecision.DROP, f"HTTP {http_status} MUST NOT be retried: the client drops the data"
-    )
+        return ExportOutcome(retry, why, retry_after=delay)
+    if status in REDIRECT_HTTP_STATUSES:  # not listed: "according to HTTP"
+        why = f"HTTP {status} is a redirect: send the same POST to its Location"
+        return ExportOutcome(ExportDecision.REDIRECT, why)
+    if status < 400:
+        why = f"HTTP {status} is neither success nor a redirect a POST can follow"
+        return ExportOutcome(drop, why)
+    why = f"HTTP {status} MUST NOT be retried: the client drops the data"
+    return ExportOutcome(drop, why)
+    # --8<-- [end:classify_http]
 
 
+# --8<-- [start:success]
 def _success(rejected: int, error_message: str) -> ExportOutcome:
     if rejected > 0:
         return ExportOutcome(
@@ -307,4 +312,4 @@ def _success(rejected: int, error_message: str) -> ExportOutcome:
     return ExportOutcome(ExportDecision.SUCCESS, "full success")
 
 
-# --8<-- [end:classify]
+# --8<-- [end:success]

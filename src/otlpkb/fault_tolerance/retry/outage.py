@@ -46,7 +46,9 @@ class OutageResult:
         generated: batches generated in total.
         recovery_time: seconds from the end of the outage until the backlog is back to
             its pre-outage maximum (``inf`` if never within the run).
-        peak_attempts: highest attempts per second after the outage ended.
+        peak_attempts: highest load after the outage ended, in attempts per second
+            averaged over one step ``dt`` (average `attempts` over longer bins to compare
+            with a capacity per second).
     """
 
     t: FloatArray
@@ -60,7 +62,6 @@ class OutageResult:
     peak_attempts: float
 
 
-# --8<-- [start:simulate]
 def simulate_outage(
     strategy: JitterStrategy = "collector",
     *,
@@ -149,6 +150,7 @@ def simulate_outage(
             dropped_full += int(full.sum())
             queue[due & ~full] += 1
             next_batch[due] += batch_interval
+        # --8<-- [start:serve]
         # 2. senders whose head batch is due try the back end
         trying = np.flatnonzero((queue > 0) & (next_try <= now + 1e-9))
         attempts[s] = trying.size / dt
@@ -165,6 +167,8 @@ def simulate_outage(
         retry_no[ok] = 0
         interval[ok] = initial_interval
         next_try[ok] = now + dt
+        # --8<-- [end:serve]
+        # --8<-- [start:retry_step]
         # 4. failures: back off, or drop when the time budget is spent
         if failed.size:
             x = interval[failed]
@@ -197,6 +201,7 @@ def simulate_outage(
             keep = failed[~spent]
             retry_no[keep] += 1
             next_try[keep] = now + delay[~spent]
+        # --8<-- [end:retry_step]
         backlog[s] = queue.sum()
 
     before = backlog[t < outage[0]]
@@ -215,6 +220,3 @@ def simulate_outage(
         recovery_time=recovery,
         peak_attempts=float(post.max()) if post.size else 0.0,
     )
-
-
-# --8<-- [end:simulate]

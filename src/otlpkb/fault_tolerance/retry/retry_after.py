@@ -32,7 +32,6 @@ _RFC850 = re.compile(rf"{_LONG_DAY}, (\d{{2}})-{_MON}-(\d{{2}}) {_TIME} GMT")
 _ASCTIME = re.compile(rf"{_DAY} {_MON} ([ \d]\d) {_TIME} (\d{{4}})")
 
 
-# --8<-- [start:retry_after]
 def parse_retry_after(value: str, now: datetime | float) -> float:
     """Seconds to wait according to an HTTP ``Retry-After`` header (RFC 9110 §10.2.3).
 
@@ -66,6 +65,7 @@ def parse_retry_after(value: str, now: datetime | float) -> float:
     if not isinstance(value, str):
         raise TypeError(f"value must be a str, got {type(value).__name__}")
     now_ts = _epoch(now)
+    # --8<-- [start:retry_after]
     text = value.strip(" \t")
     if text.isdigit() and text.isascii():
         return float(int(text))
@@ -85,9 +85,7 @@ def parse_retry_after(value: str, now: datetime | float) -> float:
     except ValueError as exc:
         raise ValueError(f"value is not a valid HTTP-date: {value!r} ({exc})") from None
     return max(0.0, when - now_ts)
-
-
-# --8<-- [end:retry_after]
+    # --8<-- [end:retry_after]
 
 
 def _epoch(now: datetime | float) -> float:
