@@ -137,6 +137,7 @@ def _normal_log_sf_array(y: FloatArray) -> FloatArray:
 
 def _phi_scalar(elapsed: float, mean: float, std: float | None, model: str) -> float:
     """The scalar path of `phi`, with the math module (no validation)."""
+    # --8<-- [start:phi]
     if model == "exponential":
         return elapsed / (mean * _LN10)
     assert std is not None
@@ -150,9 +151,9 @@ def _phi_scalar(elapsed: float, mean: float, std: float | None, model: str) -> f
     if z < _AKKA_ZERO_Z:
         return 0.0
     return (max(z, 0.0) + math.log1p(math.exp(-abs(z)))) / _LN10
+    # --8<-- [end:phi]
 
 
-# --8<-- [start:phi]
 @overload
 def phi(
     elapsed: float, mean: float, std: float | None = None, *, model: PhiModel = "logistic"
@@ -253,6 +254,7 @@ def _logistic_phi(t: FloatArray, mu: FloatArray, sd: FloatArray) -> FloatArray:
 
     out = np.empty(n)
     z_buf, w_buf = np.empty(min(_BLOCK, n)), np.empty(min(_BLOCK, n))
+    # --8<-- [start:phi-vector]
     for start in range(0, n, _BLOCK):
         yy = y_block(start)
         z, w, o = z_buf[: yy.size], w_buf[: yy.size], out[start : start + _BLOCK]
@@ -268,10 +270,8 @@ def _logistic_phi(t: FloatArray, mu: FloatArray, sd: FloatArray) -> FloatArray:
         o += w
         o /= _LN10  # log10(1 + exp(z)), Akka's value in both branches
         np.copyto(o, 0.0, where=z < _AKKA_ZERO_Z)  # where Akka's doubles give exactly 0
+    # --8<-- [end:phi-vector]
     return out.reshape(shape)
-
-
-# --8<-- [end:phi]
 
 
 # ----------------------------------------------------------------------------- detectors
@@ -362,7 +362,6 @@ class FixedTimeoutDetector(HeartbeatDetector):
         return self.timeout
 
 
-# --8<-- [start:rtt]
 class RttEstimator:
     """RFC 6298 retransmission timeout (the Jacobson–Karels estimator).
 
@@ -435,20 +434,19 @@ class RttEstimator:
     def observe(self, rtt: float) -> None:
         """Take a round-trip time measurement (rules 2.2 and 2.3)."""
         r = _finite_nonneg("rtt", rtt)
+        # --8<-- [start:rtt]
         if self._srtt is None or self._rttvar is None:
             self._srtt, self._rttvar = r, r / 2.0
         else:
             self._rttvar = (1 - self.BETA) * self._rttvar + self.BETA * abs(self._srtt - r)
             self._srtt = (1 - self.ALPHA) * self._srtt + self.ALPHA * r
         self._rto = self._clamp(self._srtt + max(self.granularity, self.K * self._rttvar))
+        # --8<-- [end:rtt]
 
     def backoff(self) -> float:
         """Double the RTO after a timer expiry (rule 5.5), capped at ``max_rto``; return it."""
         self._rto = min(2.0 * self._rto, self.max_rto)
         return self._rto
-
-
-# --8<-- [end:rtt]
 
 
 class AdaptiveTimeoutDetector(HeartbeatDetector):
@@ -498,7 +496,6 @@ class AdaptiveTimeoutDetector(HeartbeatDetector):
         return self.estimator.rto
 
 
-# --8<-- [start:chen]
 class ChenDetector(HeartbeatDetector):
     r"""Chen, Toueg and Aguilera's detector: estimated next arrival plus a safety margin.
 
@@ -537,12 +534,14 @@ class ChenDetector(HeartbeatDetector):
         s = self._seq + 1 if seq is None else int(seq)
         if s <= self._seq:
             raise ValueError(f"seq must increase, got {seq!r} after {self._seq}")
+        # --8<-- [start:chen]
         if len(self._shifted) == self.window:
             self._sum -= self._shifted[0]
         value = t - s * self.interval
         self._shifted.append(value)
         self._sum += value
         self._seq = s
+        # --8<-- [end:chen]
         self._last = t
 
     def expected_arrival(self) -> float:
@@ -558,10 +557,6 @@ class ChenDetector(HeartbeatDetector):
         return max(self.expected_arrival() + self.alpha - self._last, 0.0)
 
 
-# --8<-- [end:chen]
-
-
-# --8<-- [start:phi-detector]
 class PhiAccrualDetector(HeartbeatDetector):
     """Akka's ``PhiAccrualFailureDetector``, in seconds.
 
@@ -623,6 +618,7 @@ class PhiAccrualDetector(HeartbeatDetector):
         self._sumsq = 0.0
         self._appends = 0
 
+    # --8<-- [start:phi-history]
     def _seed(self) -> None:
         mean = self.first_heartbeat_estimate
         std = mean / 4.0
@@ -640,9 +636,11 @@ class PhiAccrualDetector(HeartbeatDetector):
         self._sum += interval
         self._sumsq += interval * interval
         self._appends += 1
-        if self._appends % 4096 == 0:  # recompute to stop rounding drift of the running sums
+        if self._appends % 4096 == 0:  # recompute: no rounding drift in the sums
             self._sum = math.fsum(self._intervals)
             self._sumsq = math.fsum(x * x for x in self._intervals)
+
+    # --8<-- [end:phi-history]
 
     @property
     def mean(self) -> float:
@@ -662,9 +660,13 @@ class PhiAccrualDetector(HeartbeatDetector):
         """The interval history, oldest first."""
         return tuple(self._intervals)
 
+    # --8<-- [start:phi-at]
     def _phi_at(self, elapsed: float) -> float:
-        std = max(self.std, self.min_std_deviation)
-        return _phi_scalar(elapsed, self.mean + self.acceptable_heartbeat_pause, std, self.model)
+        mu = self.mean + self.acceptable_heartbeat_pause  # the pause shifts the mean
+        std = max(self.std, self.min_std_deviation)  # and the deviation has a floor
+        return _phi_scalar(elapsed, mu, std, self.model)
+
+    # --8<-- [end:phi-at]
 
     def phi(self, now: float) -> float:
         """Suspicion level at ``now`` (0 before the first heartbeat)."""
@@ -680,11 +682,13 @@ class PhiAccrualDetector(HeartbeatDetector):
     def heartbeat(self, now: float) -> None:
         """Record a heartbeat at ``now``."""
         t = self._now(now)
-        if self._last is None:
+        # --8<-- [start:phi-detector]
+        if self._last is None:  # the first heartbeat seeds the history
             self._seed()
-        elif self.is_available(t):
+        elif self.is_available(t):  # a gap that ended a suspicion is not recorded
             self._append(t - self._last)
         self._last = t
+        # --8<-- [end:phi-detector]
 
     def suspect_after(self) -> float:
         """Elapsed time since the last heartbeat at which phi reaches the threshold."""
@@ -704,9 +708,6 @@ class PhiAccrualDetector(HeartbeatDetector):
             else:
                 hi = mid
         return hi
-
-
-# --8<-- [end:phi-detector]
 
 
 # ----------------------------------------------------------------------------- replay
@@ -729,7 +730,6 @@ class ReplayResult:
     heartbeats: int
 
 
-# --8<-- [start:replay]
 def replay(detector: Detector, arrivals: Iterable[float], crash_at: float) -> ReplayResult:
     """Feed a heartbeat trace to ``detector``, then measure how fast it notices the crash.
 
@@ -759,10 +759,11 @@ def replay(detector: Detector, arrivals: Iterable[float], crash_at: float) -> Re
     wrong = 0.0
     last: float | None = None
     suspected = False  # was the node suspected when the previous heartbeat arrived?
+    # --8<-- [start:replay]
     for a in arrivals:
         t = _finite_nonneg("arrivals", a)
         if t > crash:
-            raise ValueError(f"arrivals must not come after crash_at={crash_at!r}, got {a!r}")
+            raise ValueError(f"arrivals must come before crash_at={crash_at!r}, got {a!r}")
         if last is not None and not detector.is_available(t):
             after = detector.suspect_after()
             if not (suspected and after <= 0.0):  # else the previous episode goes on
@@ -777,13 +778,10 @@ def replay(detector: Detector, arrivals: Iterable[float], crash_at: float) -> Re
     if last is None:
         raise ValueError("arrivals must hold at least one heartbeat, got none")
     detection = max(last + detector.suspect_after() - crash, 0.0)
+    # --8<-- [end:replay]
     return ReplayResult(detection, false, wrong, count)
 
 
-# --8<-- [end:replay]
-
-
-# --8<-- [start:trace]
 def heartbeat_trace(
     duration: float,
     interval: float = 1.0,
@@ -822,14 +820,14 @@ def heartbeat_trace(
     step = _positive("interval", interval)
     base = _finite_nonneg("delay", delay)
     jit = _finite_nonneg("jitter", jitter)
+    # --8<-- [start:trace]
     sends = np.arange(0.0, dur, step)
     for start, length in pauses:
-        s0, ln = _finite_nonneg("pause start", start), _finite_nonneg("pause length", length)
+        s0 = _finite_nonneg("pause start", start)
+        ln = _finite_nonneg("pause length", length)
         inside = (sends >= s0) & (sends < s0 + ln)
         sends[inside] = s0 + ln
     rng = np.random.default_rng(seed)
     extra = rng.gamma(1.0, jit, size=sends.size) if jit > 0 else np.zeros(sends.size)
     return np.asarray(np.maximum.accumulate(sends + base + extra), dtype=np.float64)
-
-
-# --8<-- [end:trace]
+    # --8<-- [end:trace]

@@ -69,7 +69,6 @@ def _probability(name: str, value: object, *, allow_one: bool = True) -> float:
     return v
 
 
-# --8<-- [start:analysis]
 def expected_first_detection_periods(n: int, q_f: float = 1.0) -> float:
     r"""Expected protocol periods until some member first detects a crashed member.
 
@@ -94,7 +93,9 @@ def expected_first_detection_periods(n: int, q_f: float = 1.0) -> float:
     qf = _probability("q_f", q_f)
     if qf == 0.0:
         raise ValueError(f"q_f must be > 0, got {q_f!r}")
+    # --8<-- [start:detection-time]
     return 1.0 / -math.expm1(size * qf * math.log1p(-1.0 / size))
+    # --8<-- [end:detection-time]
 
 
 def false_positive_probability(q_ml: float, k: int, q_f: float = 1.0) -> float:
@@ -122,11 +123,10 @@ def false_positive_probability(q_ml: float, k: int, q_f: float = 1.0) -> float:
     loss = _probability("q_ml", q_ml)
     kk = _int_at_least("k", k, 0)
     qf = _probability("q_f", q_f)
+    # --8<-- [start:false-positive]
     delivered = 1.0 - loss
     return (1.0 - delivered**2) * (1.0 - qf * delivered**4) ** kk
-
-
-# --8<-- [end:analysis]
+    # --8<-- [end:false-positive]
 
 
 @dataclass
@@ -154,7 +154,6 @@ class SwimStats:
     first_detection: dict[int, int] = field(default_factory=dict)
 
 
-# --8<-- [start:simulation]
 class SwimSimulation:
     """SWIM's failure detector, one protocol period at a time, over ``n`` members.
 
@@ -246,6 +245,7 @@ class SwimSimulation:
     def step(self) -> None:
         """Run one protocol period."""
         n, now = self.n, self.stats.periods
+        # --8<-- [start:simulation]
         probers = np.flatnonzero(self.alive)
         m = probers.size
         if m:
@@ -269,6 +269,7 @@ class SwimSimulation:
                 cleared = targets[ok]  # a successful probe clears a suspicion
                 self.suspected_since[cleared] = -1
             self._detect(targets[~ok], now)
+        # --8<-- [end:simulation]
         if self.suspicion_timeout is not None:
             self._expire_suspicions(now)
         self.stats.periods += 1
@@ -276,6 +277,7 @@ class SwimSimulation:
     def _expire_suspicions(self, now: int) -> None:
         assert self.suspicion_timeout is not None
         s = self.stats
+        # --8<-- [start:suspicion]
         suspects = np.flatnonzero(self.suspected_since >= 0)
         started = self.suspected_since[suspects]
         # a live suspect refutes in each later period with probability 1 - loss
@@ -289,15 +291,13 @@ class SwimSimulation:
             elif t not in s.first_detection:
                 s.first_detection[t] = now + 1 - int(self.crashed_at[t])
             self.suspected_since[t] = -1
+        # --8<-- [end:suspicion]
 
     def run(self, periods: int) -> SwimStats:
         """Run ``periods`` protocol periods and return the accumulated counters."""
         for _ in range(_int_at_least("periods", periods, 0)):
             self.step()
         return self.stats
-
-
-# --8<-- [end:simulation]
 
 
 def first_detection_periods(
