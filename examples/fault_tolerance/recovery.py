@@ -1,11 +1,11 @@
 # %% [markdown]
 # # Recovery strategies (恢复策略模型)
 #
-# Companion script of chapter 2.3. It stores real OTLP export requests in a write-ahead
-# log, tears the last write the way a crash does and watches recovery cut it off, flips a
-# bit in the middle and watches recovery refuse to return it, keeps a consumer position in
-# an atomic checkpoint, runs a saga that compensates, and deduplicates an exporter's
-# retries with an idempotency window.
+# Companion script of chapter 2.3. It stores real OTLP export requests in a
+# write-ahead log, tears the last write the way a crash does and watches recovery cut
+# it off, flips a bit in the middle and watches recovery refuse to return it, keeps a
+# consumer position in an atomic checkpoint, runs a saga that compensates, and
+# deduplicates an exporter's retries with an idempotency window.
 
 # %%
 import os
@@ -147,7 +147,8 @@ print(f"received {received}, applied {applied}")
 rates = {}
 for policy in ("always", "batch", "never"):
     n = 100 if policy == "always" else 2000
-    with WriteAheadLog.open(os.path.join(workdir, f"bench-{policy}"), fsync=policy) as log:
+    bench_dir = os.path.join(workdir, f"bench-{policy}")
+    with WriteAheadLog.open(bench_dir, fsync=policy) as log:
         t0 = time.perf_counter()
         for _ in range(n):
             log.append(bytes(512))

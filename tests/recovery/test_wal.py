@@ -689,3 +689,29 @@ def test_torn_tail_recovery_is_linear(tmp_path, monkeypatch):
         assert log.last_recovery.torn_bytes == full - (1 << 20) - (SEGMENT_HEADER_SIZE + 17)
         assert list(log.replay()) == [(0, b"small")]
     assert len(calls) < 20, len(calls)  # was about 2 per byte of the tail
+
+
+def test_unsynced_counts_what_a_power_failure_could_lose(tmp_path):
+    """Issue 9.5: at 1,000 records/s with batch_interval = 50 ms the time rule syncs every
+    50 records, so at most 50 records are unsynced (not the 63 that batch_records allows),
+    and they stay unsynced after the writer stops until sync() or close()."""
+    now = [0.0]
+    log = WriteAheadLog.open(
+        tmp_path / "w",
+        fsync="batch",
+        batch_records=64,
+        batch_interval=0.05,
+        clock=lambda: now[0],
+    )
+    highest = 0
+    for i in range(1, 1001):
+        now[0] = i / 1000  # exact 1 ms steps (i / 1000 is the nearest double)
+        log.append(b"r")
+        highest = max(highest, log.unsynced)
+    assert highest == 50
+    assert 0 < log.unsynced <= 50
+    now[0] += 10.0  # idle: no append, so no sync
+    assert log.unsynced > 0
+    log.sync()
+    assert log.unsynced == 0
+    log.close()

@@ -52,7 +52,6 @@ def _as_path(path: object) -> Path:
     return Path(os.fspath(path))
 
 
-# --8<-- [start:write]
 def write_checkpoint(path: str | os.PathLike[str], data: bytes, *, fsync: bool = True) -> None:
     """Atomically replace the checkpoint at ``path`` with ``data``.
 
@@ -75,6 +74,7 @@ def write_checkpoint(path: str | os.PathLike[str], data: bytes, *, fsync: bool =
         raise IsADirectoryError(errno.EISDIR, "checkpoint path is a directory", str(target))
     directory = target.parent
     header = _HEADER.pack(_MAGIC, _VERSION, bytes(3), len(payload), google_crc32c.value(payload))
+    # --8<-- [start:write]
     tmp = directory / f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     try:
@@ -97,9 +97,7 @@ def write_checkpoint(path: str | os.PathLike[str], data: bytes, *, fsync: bool =
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
-
-
-# --8<-- [end:write]
+    # --8<-- [end:write]
 
 
 def read_checkpoint(path: str | os.PathLike[str]) -> bytes:

@@ -72,7 +72,6 @@ def idempotency_key(body: bytes, *, client_id: str | None = None, signal: str = 
     return digest
 
 
-# --8<-- [start:window]
 class DedupeWindow:
     """Remembers recently applied keys, bounded by count and by age.
 
@@ -115,6 +114,7 @@ class DedupeWindow:
         self._keys: OrderedDict[str, float] = OrderedDict()  # key -> time recorded, oldest first
         self._lock = threading.Lock()
 
+    # --8<-- [start:window-expire]
     def _expire(self, now: float) -> None:
         if self._ttl is not None:
             while self._keys:
@@ -126,10 +126,13 @@ class DedupeWindow:
             while len(self._keys) > self._max_keys:
                 self._keys.popitem(last=False)
 
+    # --8<-- [end:window-expire]
+
     def check_and_record(self, key: str) -> bool:
         """Record ``key``; return True if it is new (apply the request), False if a duplicate."""
         if not isinstance(key, str):
             raise TypeError(f"key must be a str, got {type(key).__name__}")
+        # --8<-- [start:window-check]
         with self._lock:
             now = self._clock()
             self._expire(now)
@@ -138,6 +141,7 @@ class DedupeWindow:
             self._keys[key] = now
             self._expire(now)
             return True
+        # --8<-- [end:window-check]
 
     def forget(self, key: str) -> None:
         """Drop ``key`` so that a retry is applied (use when applying it failed)."""
@@ -170,6 +174,3 @@ class DedupeWindow:
         with self._lock:
             self._expire(self._clock())
             return len(self._keys)
-
-
-# --8<-- [end:window]

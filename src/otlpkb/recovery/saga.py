@@ -83,6 +83,15 @@ class StepContext:
         return f"{self.saga_id}/{self.step}"
 
 
+def _check_json(step: str, result: object) -> None:
+    try:
+        json.dumps(result)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(
+            f"result of step {step!r} must be JSON-serialisable, got {type(result).__name__}"
+        ) from exc
+
+
 @dataclass(frozen=True)
 class SagaStep:
     """One step: a name (persisted), an action and an optional compensation.
@@ -278,9 +287,9 @@ class Saga:
     def _ctx(self, state: _State, step: str) -> StepContext:
         return StepContext(state.saga_id, step, state.input, dict(state.results))
 
-    # --8<-- [start:drive]
     def _drive(self, log: SagaLog, state: _State, policy: RecoveryPolicy) -> SagaOutcome:
         head = {"saga": self.name, "id": state.saga_id}
+        # --8<-- [start:forward]
         if not state.backward:
             for step in self.steps[len(state.results) :]:
                 if state.in_flight == step.name and policy == "compensate":
@@ -297,18 +306,14 @@ class Saga:
                         {**head, "e": "step_failed", "step": step.name, "error": state.error}
                     )
                     break
-                try:
-                    json.dumps(result)
-                except (TypeError, ValueError) as exc:
-                    raise TypeError(
-                        f"result of step {step.name!r} must be JSON-serialisable, "
-                        f"got {type(result).__name__}"
-                    ) from exc
+                _check_json(step.name, result)
                 log.append({**head, "e": "step_end", "step": step.name, "result": result})
                 state.results[step.name] = result
             else:
                 log.append({**head, "e": "end", "status": "completed"})
                 return SagaOutcome(state.saga_id, "completed", dict(state.results))
+        # --8<-- [end:forward]
+        # --8<-- [start:backward]
         # Backward recovery: compensate in reverse order of execution.
         undo = [s.name for s in self.steps if s.name in state.results]
         if state.aborted_step is not None:
@@ -323,19 +328,12 @@ class Saga:
                     compensation(self._ctx(state, name))
                     break
                 except Exception:
-                    if attempt == self._attempts - 1:
-                        return SagaOutcome(
-                            state.saga_id,
-                            "stuck",
-                            dict(state.results),
-                            tuple(state.compensated),
-                            state.error,
-                        )
+                    if attempt == self._attempts - 1:  # stuck: the next recover retries
+                        results, done = dict(state.results), tuple(state.compensated)
+                        return SagaOutcome(state.saga_id, "stuck", results, done, state.error)
             log.append({**head, "e": "comp_end", "step": name})
             state.compensated.append(name)
         log.append({**head, "e": "end", "status": "compensated"})
-        return SagaOutcome(
-            state.saga_id, "compensated", dict(state.results), tuple(state.compensated), state.error
-        )
-
-    # --8<-- [end:drive]
+        results, done = dict(state.results), tuple(state.compensated)
+        return SagaOutcome(state.saga_id, "compensated", results, done, state.error)
+        # --8<-- [end:backward]

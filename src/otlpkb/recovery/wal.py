@@ -73,7 +73,6 @@ _SEGMENT_NAME = re.compile(r"^(\d{20})\.seg$")
 _sync_data: Callable[[int], None] = getattr(os, "fdatasync", os.fsync)
 
 
-# --8<-- [start:frame]
 def encode_record(seq: int, payload: bytes) -> bytes:
     r"""Frame one record: ``[length][payload CRC32C][header CRC32C][payload]``.
 
@@ -92,22 +91,23 @@ def encode_record(seq: int, payload: bytes) -> bytes:
     length = len(payload)
     if length > _MAX_U32:
         raise ValueError(f"payload must be at most {_MAX_U32} bytes, got {length}")
+    # --8<-- [start:frame]
     payload_crc = google_crc32c.value(payload)
     header_crc = google_crc32c.value(_REC_CHECK.pack(seq, length, payload_crc))
     return _REC_HDR.pack(length, payload_crc, header_crc) + payload
+    # --8<-- [end:frame]
 
 
 def _header_ok(buf: bytes | memoryview, offset: int, seq: int) -> int | None:
     """Length of the record whose header starts at ``offset`` if the header checks, else None."""
+    # --8<-- [start:header]
     if len(buf) - offset < RECORD_HEADER_SIZE:
         return None
     length, payload_crc, header_crc = _REC_HDR.unpack_from(buf, offset)
     if google_crc32c.value(_REC_CHECK.pack(seq, length, payload_crc)) != header_crc:
         return None
     return int(length)
-
-
-# --8<-- [end:frame]
+    # --8<-- [end:header]
 
 
 def _encode_segment_header(first_seq: int) -> bytes:
@@ -189,9 +189,9 @@ def _header_crc_mismatch(data: npt.NDArray[np.uint8], lo: int, hi: int) -> _U32A
     return acc
 
 
-# --8<-- [start:scan]
 def _scan_records(buf: bytes, first_seq: int) -> _Scan:
     """Walk the records of one segment image; stop at the first that fails a check."""
+    # --8<-- [start:scan]
     offset, seq = SEGMENT_HEADER_SIZE, first_seq
     while offset < len(buf):
         length = _header_ok(buf, offset, seq)
@@ -210,6 +210,7 @@ def _scan_records(buf: bytes, first_seq: int) -> _Scan:
             return _Scan(seq - first_seq, offset, (offset, "payload checksum mismatch"))
         offset, seq = end, seq + 1
     return _Scan(seq - first_seq, offset, None)
+    # --8<-- [end:scan]
 
 
 def _valid_record_follows(buf: bytes, failed_at: int, next_seq: int) -> bool:
@@ -218,6 +219,7 @@ def _valid_record_follows(buf: bytes, failed_at: int, next_seq: int) -> bool:
     A torn write is a prefix of the last record (possibly followed by zeros): nothing valid
     can come after it. If a valid header does follow, the damage is corruption in the middle.
     """
+    # --8<-- [start:follows]
     if buf.count(0, failed_at) == len(buf) - failed_at:  # zeros to the end: a torn tail
         return False
     data = np.frombuffer(buf, dtype=np.uint8)
@@ -228,10 +230,16 @@ def _valid_record_follows(buf: bytes, failed_at: int, next_seq: int) -> bool:
         hit = _header_crc_mismatch(data, lo, hi)  # crc(0^8, length, crc) ^ stored crc
         if ((hit == wanted[0]) | (hit == wanted[1])).any():
             return True
-    return False
+    return False  # nothing valid after the damage: a torn write
+    # --8<-- [end:follows]
 
 
-# --8<-- [end:scan]
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_WRONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _fsync_dir(path: Path) -> None:
@@ -403,7 +411,6 @@ class WriteAheadLog:
             raise
         self._last_sync = self._clock()
 
-    # --8<-- [start:recover]
     def _recover(self) -> None:
         names = sorted(
             (int(m.group(1)), entry.name)
@@ -412,13 +419,14 @@ class WriteAheadLog:
         )
         expected: int | None = None
         records = torn = removed = 0
+        # --8<-- [start:recover]
         for index, (first_seq, name) in enumerate(names):
             last = index == len(names) - 1
             seg = self._path / name
             buf = seg.read_bytes()
             if expected is not None and first_seq != expected:
                 raise CorruptLogError(str(seg), 0, f"sequence gap: expected {expected}")
-            if len(buf) < SEGMENT_HEADER_SIZE and last:  # crashed while creating the segment
+            if len(buf) < SEGMENT_HEADER_SIZE and last:  # crashed creating the segment
                 seg.unlink()
                 removed += 1
                 expected = first_seq
@@ -433,15 +441,12 @@ class WriteAheadLog:
                     raise CorruptLogError(str(seg), offset, reason)
                 os.truncate(seg, offset)  # a torn write: cut it off
                 if self._fsync != "never":
-                    fd = os.open(seg, os.O_WRONLY)
-                    try:
-                        os.fsync(fd)
-                    finally:
-                        os.close(fd)
+                    _fsync_file(seg)
                 torn += len(buf) - offset
             records += scan.records
             expected = first_seq + scan.records
             self._segments.append(first_seq)
+        # --8<-- [end:recover]
         if (torn or removed) and self._fsync != "never":
             _fsync_dir(self._path)
         if self._segments:
@@ -453,8 +458,6 @@ class WriteAheadLog:
             self._next_seq = expected if expected is not None else 0
             self._create_segment(self._next_seq)
         self._report = RecoveryReport(len(self._segments), records, torn, removed)
-
-    # --8<-- [end:recover]
 
     def _segment_path(self, first_seq: int) -> Path:
         return self._path / f"{first_seq:020d}.seg"
@@ -488,7 +491,6 @@ class WriteAheadLog:
             view = view[written:]
 
     # ------------------------------------------------------------------ writing
-    # --8<-- [start:append]
     def append(self, data: bytes) -> int:
         """Append one record and return its sequence number.
 
@@ -518,6 +520,7 @@ class WriteAheadLog:
             )
         with self._lock:
             self._check_usable()
+            # --8<-- [start:append]
             seq = self._next_seq
             frame = encode_record(seq, payload)
             if (
@@ -543,8 +546,7 @@ class WriteAheadLog:
             ):
                 self._sync_locked()
             return seq
-
-    # --8<-- [end:append]
+            # --8<-- [end:append]
 
     def _undo_partial_write(self, seg: Path) -> None:
         try:
@@ -720,6 +722,11 @@ class WriteAheadLog:
     def next_seq(self) -> int:
         """Sequence number the next `append` will return."""
         return self._next_seq
+
+    @property
+    def unsynced(self) -> int:
+        """Records appended since the last sync: what a power failure could lose now."""
+        return self._unsynced
 
     @property
     def first_seq(self) -> int:
