@@ -29,7 +29,6 @@ PAGES = sorted(p for p in (ROOT / "docs").rglob("*.md") if "reference" not in p.
 NOT_YET_RECUT = {
     f"theory/{p}.md"
     for p in (
-        "fault_tolerance/reliability",
         "distributed_systems/tracing",
         "distributed_systems/cycle_detection",
         "distributed_systems/causality",

@@ -30,7 +30,7 @@ from otlpkb.fault_tolerance.reliability import (
 # ## Pipeline nines
 
 # %%
-gateway = availability(mtbf=30 * 24.0, mttr=2.0)  # one gateway: a failure a month, 2 h fix
+gateway = availability(mtbf=30 * 24.0, mttr=2.0)  # fails monthly, back in 2 h
 designs = {
     "single gateway": [
         Stage("sdk", 0.9999),
@@ -76,7 +76,8 @@ backend = Event("back end down", 5e-4)
 gateways = AtLeast(2, *(Event(f"gateway {i} down", 2.8e-3) for i in range(3)))
 queue_full = And(backend, Event("outage longer than the buffer", 0.3))
 ft = FaultTree(Or(lb, network, gateways, queue_full))
-print(f"P(top) exact {ft.probability():.4e}, rare-event {ft.rare_event_approximation():.4e}")
+exact, rare = ft.probability(), ft.rare_event_approximation()
+print(f"P(top) exact {exact:.4e}, rare-event {rare:.4e}")
 for cut in sorted(ft.minimal_cut_sets(), key=lambda c: (len(c), sorted(c))):
     print("  ", " AND ".join(sorted(cut)))
 
@@ -91,7 +92,8 @@ for crews in (1, 2):
     q = repairable_system_generator(3, lam, mu, crews)
     p = ctmc_transient(q, [0, 0, 0, 1.0], t)  # all three gateways down at t = 0
     ax.plot(t, p[:, :2].sum(axis=1), label=f"2 of 3 up, {crews} crew(s)")
-    print(crews, "crew(s): steady state", k_of_n_repairable_availability(2, 3, lam, mu, crews))
+    steady = k_of_n_repairable_availability(2, 3, lam, mu, crews)
+    print(crews, "crew(s): steady state", steady)
 ax.set_xlabel("hours after the incident")
 ax.set_ylabel("P(at least 2 gateways up)")
 ax.legend()

@@ -85,7 +85,6 @@ def _rate(name: str, value: float) -> float:
     return float(value)
 
 
-# --8<-- [start:algebra]
 def availability(mtbf: float, mttr: float) -> float:
     """Steady-state availability of a repairable unit, ``MTBF / (MTBF + MTTR)``.
 
@@ -153,15 +152,14 @@ def k_of_n(k: int, n: int, a: float | Sequence[float]) -> float:
     probs = [_prob(f"a[{i}]", x) for i, x in enumerate(a)]
     if len(probs) != n:
         raise ValueError(f"a must hold n = {n} availabilities, got {len(probs)}")
+    # --8<-- [start:k_of_n]
     dist = np.zeros(n + 1)  # dist[i] = P(exactly i units up among those seen)
     dist[0] = 1.0
     for j, p in enumerate(probs, start=1):
         dist[1 : j + 1] = p * dist[0:j] + (1 - p) * dist[1 : j + 1]
         dist[0] *= 1 - p
     return float(min(1.0, dist[k:].sum()))
-
-
-# --8<-- [end:algebra]
+    # --8<-- [end:k_of_n]
 
 
 def _binomial_tail(k: int, n: int, p: float) -> float:
@@ -174,6 +172,7 @@ def _binomial_tail(k: int, n: int, p: float) -> float:
         return 1.0
     if p == 0.0:
         return 0.0
+    # --8<-- [start:binomial]
     lg = math.lgamma
     i = np.arange(n + 1, dtype=float)
     log_c = np.array([lg(n + 1) - lg(j + 1) - lg(n - j + 1) for j in range(n + 1)])
@@ -181,6 +180,7 @@ def _binomial_tail(k: int, n: int, p: float) -> float:
     terms = np.exp(log_terms - log_terms.max())
     upper, lower = float(terms[k:].sum()), float(terms[:k].sum())
     return upper / (upper + lower)
+    # --8<-- [end:binomial]
 
 
 def downtime_per_year(a: float) -> float:
@@ -468,7 +468,6 @@ class FaultTree:
                 f"event {event.name!r} has two probabilities: {seen} and {event.probability}"
             )
 
-    # --8<-- [start:bdd]
     def _build(self) -> tuple[_BDD, int]:
         if self._bdd is not None:
             return self._bdd, self._root
@@ -483,6 +482,7 @@ class FaultTree:
         def of(c: Event | Gate) -> int:
             return bdd.mk(index[c.name], 0, 1) if isinstance(c, Event) else node[id(c)]
 
+        # --8<-- [start:bdd]
         for gate in self._gates:  # children are always built before their parents
             kids = [of(c) for c in gate.children]
             if isinstance(gate, And | Or):
@@ -499,6 +499,7 @@ class FaultTree:
                     row = new
                 acc = row[k]
             node[id(gate)] = acc
+        # --8<-- [end:bdd]
         self._bdd, self._root = bdd, node[id(self.top)]
         return bdd, self._root
 
@@ -509,14 +510,14 @@ class FaultTree:
         grow bottom-up, so one pass in id order suffices.
         """
         bdd, root = self._build()
+        # --8<-- [start:shannon]
         p = [self.events[name] for name in self._order]
         prob = [0.0, 1.0]
         for i in range(2, len(bdd.var)):
             pv = p[bdd.var[i]]
             prob.append(pv * prob[bdd.high[i]] + (1 - pv) * prob[bdd.low[i]])
         return prob[root]
-
-    # --8<-- [end:bdd]
+        # --8<-- [end:shannon]
 
     @property
     def bdd_size(self) -> int:
@@ -530,7 +531,6 @@ class FaultTree:
                 stack += [bdd.low[x], bdd.high[x]]
         return len(seen)
 
-    # --8<-- [start:mcs]
     def minimal_cut_sets(self) -> set[frozenset[str]]:
         """Minimal cut sets (sets of event names), computed bottom-up and minimised.
 
@@ -543,6 +543,7 @@ class FaultTree:
         if isinstance(self.top, Event):
             self._mcs = {frozenset([self.top.name])}
             return set(self._mcs)
+        # --8<-- [start:mcs]
         fam: dict[int, list[frozenset[str]]] = {}
 
         def of(c: Event | Gate) -> list[frozenset[str]]:
@@ -560,15 +561,13 @@ class FaultTree:
                 out = _minimise([s for g in kids for s in g])
             elif isinstance(gate, And):
                 out = product(kids)
-            else:
-                out = _minimise(
-                    [s for combo in itertools.combinations(kids, gate.k) for s in product(combo)]
-                )
+            else:  # at least k: the products of every k-subset of the children
+                subsets = itertools.combinations(kids, gate.k)
+                out = _minimise([s for combo in subsets for s in product(combo)])
             fam[id(gate)] = out
+        # --8<-- [end:mcs]
         self._mcs = set(fam[id(self.top)])
         return set(self._mcs)
-
-    # --8<-- [end:mcs]
 
     def rare_event_approximation(self) -> float:
         """``Σ_C ∏_{e∈C} p_e`` over minimal cut sets, capped at 1 (an upper bound)."""
@@ -627,7 +626,6 @@ def _generator(Q: npt.ArrayLike, name: str = "Q") -> FloatArray:  # noqa: N803
     return q
 
 
-# --8<-- [start:ctmc]
 def ctmc_steady_state(Q: npt.ArrayLike) -> FloatArray:  # noqa: N803
     """The stationary distribution π of an irreducible CTMC: ``π Q = 0``, ``Σ π = 1``.
 
@@ -644,12 +642,14 @@ def ctmc_steady_state(Q: npt.ArrayLike) -> FloatArray:  # noqa: N803
     n = q.shape[0]
     if n > 1 and np.linalg.matrix_rank(q) < n - 1:
         raise ValueError("Q is reducible: its stationary distribution is not unique")
+    # --8<-- [start:steady]
     a = np.vstack([q.T, np.ones(n)])
     b = np.zeros(n + 1)
     b[-1] = 1.0
     pi = np.linalg.lstsq(a, b, rcond=None)[0]
     pi = np.clip(pi, 0.0, None)
     return np.asarray(pi / pi.sum(), dtype=float)
+    # --8<-- [end:steady]
 
 
 def _expm_generator(q: FloatArray, t: float) -> FloatArray:
@@ -664,6 +664,7 @@ def _expm_generator(q: FloatArray, t: float) -> FloatArray:
     lam = float(np.abs(np.diag(q)).max())
     if lam == 0.0 or t == 0.0:
         return np.eye(n)
+    # --8<-- [start:uniformisation]
     s = max(0, math.ceil(math.log2(lam * t / 0.5))) if lam * t > 0.5 else 0
     h = t / 2**s
     p = np.eye(n) + q / lam
@@ -679,6 +680,7 @@ def _expm_generator(q: FloatArray, t: float) -> FloatArray:
             break
     for _ in range(s):
         out = out @ out
+    # --8<-- [end:uniformisation]
     return np.asarray(out, dtype=float)
 
 
@@ -711,9 +713,6 @@ def ctmc_transient(Q: npt.ArrayLike, p0: npt.ArrayLike, t: float | npt.ArrayLike
     out = np.clip(out, 0.0, 1.0)
     result = out[0] if ts.ndim == 0 else out.reshape((*ts.shape, q.shape[0]))
     return np.asarray(result, dtype=float)
-
-
-# --8<-- [end:ctmc]
 
 
 def repairable_system_generator(
@@ -831,10 +830,11 @@ class Stage:
     @property
     def stage_availability(self) -> float:
         """Availability of the stage as a k-of-n group."""
+        # --8<-- [start:pipeline]
         return k_of_n(self.required, self.replicas, self.availability)
+        # --8<-- [end:pipeline]
 
 
-# --8<-- [start:pipeline]
 def pipeline_availability(stages: Sequence[Stage]) -> float:
     """Availability of a pipeline of independent stages in series, each a k-of-n group.
 
@@ -868,7 +868,6 @@ def data_loss_fraction(mtbf: float, mttr: float, buffer: float) -> float:
     up, down = _rate("mtbf", mtbf), _rate("mttr", mttr)
     if not (buffer >= 0 and math.isfinite(buffer)):
         raise ValueError(f"buffer must be >= 0, got {buffer!r}")
+    # --8<-- [start:loss]
     return down * math.exp(-buffer / down) / (up + down)
-
-
-# --8<-- [end:pipeline]
+    # --8<-- [end:loss]
