@@ -351,7 +351,8 @@ class FixedTimeoutDetector(HeartbeatDetector):
 
     def __init__(self, timeout: float = 3.0) -> None:
         super().__init__()
-        self.timeout = _positive("timeout", timeout)
+        timeout = _positive("timeout", timeout)
+        self.timeout = timeout
 
     def heartbeat(self, now: float) -> None:
         """Record a heartbeat at ``now``."""
@@ -398,9 +399,12 @@ class RttEstimator:
         max_rto: float = 60.0,
         initial_rto: float = 1.0,
     ) -> None:
-        self.granularity = _finite_nonneg("granularity", granularity)
-        self.min_rto = _positive("min_rto", min_rto)
-        self.max_rto = _positive("max_rto", max_rto)
+        granularity = _finite_nonneg("granularity", granularity)
+        self.granularity = granularity
+        min_rto = _positive("min_rto", min_rto)
+        self.min_rto = min_rto
+        max_rto = _positive("max_rto", max_rto)
+        self.max_rto = max_rto
         if self.max_rto < self.min_rto:
             raise ValueError(f"max_rto must be >= min_rto ({min_rto!r}), got {max_rto!r}")
         initial = _positive("initial_rto", initial_rto)
@@ -519,8 +523,10 @@ class ChenDetector(HeartbeatDetector):
 
     def __init__(self, interval: float = 1.0, alpha: float = 1.0, window: int = 1000) -> None:
         super().__init__()
-        self.interval = _positive("interval", interval)
-        self.alpha = _finite_nonneg("alpha", alpha)
+        interval = _positive("interval", interval)
+        self.interval = interval
+        alpha = _finite_nonneg("alpha", alpha)
+        self.alpha = alpha
         if isinstance(window, bool) or not isinstance(window, int) or window < 1:
             raise ValueError(f"window must be an integer >= 1, got {window!r}")
         self.window = window
@@ -596,7 +602,8 @@ class PhiAccrualDetector(HeartbeatDetector):
         model: PhiModel = "logistic",
     ) -> None:
         super().__init__()
-        self.threshold = _positive("threshold", threshold)
+        threshold = _positive("threshold", threshold)
+        self.threshold = threshold
         if (
             isinstance(max_sample_size, bool)
             or not isinstance(max_sample_size, int)
@@ -604,13 +611,14 @@ class PhiAccrualDetector(HeartbeatDetector):
         ):
             raise ValueError(f"max_sample_size must be an integer >= 1, got {max_sample_size!r}")
         self.max_sample_size = max_sample_size
-        self.min_std_deviation = _positive("min_std_deviation", min_std_deviation)
-        self.acceptable_heartbeat_pause = _finite_nonneg(
+        min_std_deviation = _positive("min_std_deviation", min_std_deviation)
+        self.min_std_deviation = min_std_deviation
+        acceptable_heartbeat_pause = _finite_nonneg(
             "acceptable_heartbeat_pause", acceptable_heartbeat_pause
         )
-        self.first_heartbeat_estimate = _positive(
-            "first_heartbeat_estimate", first_heartbeat_estimate
-        )
+        self.acceptable_heartbeat_pause = acceptable_heartbeat_pause
+        first_heartbeat_estimate = _positive("first_heartbeat_estimate", first_heartbeat_estimate)
+        self.first_heartbeat_estimate = first_heartbeat_estimate
         _check_model(model)
         self.model: PhiModel = model
         self._intervals: deque[float] = deque()

@@ -196,16 +196,20 @@ class SwimSimulation:
         suspicion_timeout: int | None = None,
         seed: int | None = 0,
     ) -> None:
-        self.n = _int_at_least("n", n, 3)
-        self.k = _int_at_least("k", k, 0)
+        n = _int_at_least("n", n, 3)
+        self.n = n
+        k = _int_at_least("k", k, 0)
+        self.k = k
         if self.k > self.n - 2:
             raise ValueError(f"k must be <= n - 2 = {self.n - 2}, got {k!r}")
-        self.loss = _probability("loss", loss, allow_one=False)
-        self.suspicion_timeout = (
+        loss = _probability("loss", loss, allow_one=False)
+        self.loss = loss
+        suspicion_timeout = (
             None
             if suspicion_timeout is None
             else _int_at_least("suspicion_timeout", suspicion_timeout, 1)
         )
+        self.suspicion_timeout = suspicion_timeout
         self.rng = np.random.default_rng(seed)
         self.alive = np.ones(self.n, dtype=bool)
         self.crashed_at = np.full(self.n, -1, dtype=np.int64)

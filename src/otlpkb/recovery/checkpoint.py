@@ -43,7 +43,8 @@ __all__ = [
 _MAGIC = b"OKCP"
 _VERSION = 1
 _HEADER = struct.Struct("<4sB3sQI")
-CHECKPOINT_HEADER_SIZE = _HEADER.size  #: bytes before the data (20)
+CHECKPOINT_HEADER_SIZE = 20  #: bytes before the data
+assert _HEADER.size == CHECKPOINT_HEADER_SIZE
 
 
 def _as_path(path: object) -> Path:

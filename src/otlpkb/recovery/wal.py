@@ -66,8 +66,9 @@ _VERSION = 1
 _SEG_HDR = struct.Struct("<4sHHQI")  # magic, version, reserved, first seq, CRC32C of the rest
 _REC_HDR = struct.Struct("<III")  # length, payload CRC32C, header CRC32C
 _REC_CHECK = struct.Struct("<QII")  # what the header CRC covers: seq, length, payload CRC
-SEGMENT_HEADER_SIZE = _SEG_HDR.size  #: bytes of the header at the start of every segment (20)
-RECORD_HEADER_SIZE = _REC_HDR.size  #: bytes of framing before every payload (12)
+SEGMENT_HEADER_SIZE = 20  #: bytes of the header at the start of every segment
+RECORD_HEADER_SIZE = 12  #: bytes of framing before every payload
+assert (_SEG_HDR.size, _REC_HDR.size) == (SEGMENT_HEADER_SIZE, RECORD_HEADER_SIZE)
 _MAX_U32 = 0xFFFFFFFF
 _SEGMENT_NAME = re.compile(r"^(\d{20})\.seg$")
 _sync_data: Callable[[int], None] = getattr(os, "fdatasync", os.fsync)

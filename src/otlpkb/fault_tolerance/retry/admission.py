@@ -75,11 +75,12 @@ class RetryBudget:
         ttl: float = 10.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.ratio = _non_negative("ratio", ratio)
-        self.min_retries_per_second = _non_negative(
-            "min_retries_per_second", min_retries_per_second
-        )
-        self.ttl = _positive("ttl", ttl)
+        ratio = _non_negative("ratio", ratio)
+        self.ratio = ratio
+        min_retries_per_second = _non_negative("min_retries_per_second", min_retries_per_second)
+        self.min_retries_per_second = min_retries_per_second
+        ttl = _positive("ttl", ttl)
+        self.ttl = ttl
         self._clock = clock
         self._requests: deque[float] = deque()
         self._retries: deque[float] = deque()
@@ -130,8 +131,10 @@ class RetryThrottle:
     """
 
     def __init__(self, max_tokens: float = 10.0, token_ratio: float = 0.1) -> None:
-        self.max_tokens = _positive("max_tokens", max_tokens)
-        self.token_ratio = _positive("token_ratio", token_ratio)
+        max_tokens = _positive("max_tokens", max_tokens)
+        self.max_tokens = max_tokens
+        token_ratio = _positive("token_ratio", token_ratio)
+        self.token_ratio = token_ratio
         self.tokens = self.max_tokens
 
     def record_failure(self) -> None:
@@ -211,7 +214,8 @@ class CircuitBreaker:
         self.consecutive_failures = consecutive_failures
         self.failure_rate = failure_rate
         self.minimum_calls = minimum_calls
-        self.open_timeout = _positive("open_timeout", open_timeout)
+        open_timeout = _positive("open_timeout", open_timeout)
+        self.open_timeout = open_timeout
         self.half_open_calls = half_open_calls
         self._clock = clock
         self._outcomes: deque[bool] = deque(maxlen=window)  # True = failure
@@ -378,7 +382,8 @@ class Deadline:
     """
 
     def __init__(self, timeout: float, clock: Callable[[], float] = time.monotonic) -> None:
-        self.timeout = _positive("timeout", timeout)
+        timeout = _positive("timeout", timeout)
+        self.timeout = timeout
         self._clock = clock
         self.expires_at = clock() + self.timeout
 

@@ -87,16 +87,21 @@ class ExponentialBackoff:
         max_elapsed_time: float = 300.0,
         seed: int | None = None,
     ) -> None:
-        self.initial_interval = _positive("initial_interval", initial_interval)
-        self.max_interval = _positive("max_interval", max_interval)
+        initial_interval = _positive("initial_interval", initial_interval)
+        self.initial_interval = initial_interval
+        max_interval = _positive("max_interval", max_interval)
+        self.max_interval = max_interval
         if self.max_interval < self.initial_interval:
             raise ValueError(
                 f"max_interval must be >= initial_interval, got {max_interval!r} < "
                 f"{initial_interval!r}"
             )
-        self.multiplier = _multiplier(multiplier)
-        self.randomization_factor = _randomization(randomization_factor)
-        self.max_elapsed_time = _non_negative("max_elapsed_time", max_elapsed_time)
+        multiplier = _multiplier(multiplier)
+        self.multiplier = multiplier
+        randomization_factor = _randomization(randomization_factor)
+        self.randomization_factor = randomization_factor
+        max_elapsed_time = _non_negative("max_elapsed_time", max_elapsed_time)
+        self.max_elapsed_time = max_elapsed_time
         self._rng = np.random.default_rng(seed)
         self.reset()
 
