@@ -3,8 +3,9 @@
 #
 # Companion script of chapter A.1: chaos experiments against the simulated pipeline
 # (partition, slow back end, loss, latency), the smallest partition that loses data, and
-# two faults against real processes: a WAL writer killed with SIGKILL and a writer that
-# runs out of file size.
+# three faults against real processes: a WAL writer killed with SIGKILL, a writer that
+# runs out of file size, and an OTLP/HTTP receiver that stalls in front of the
+# OpenTelemetry SDK's exporter.
 
 # %%
 import tempfile
@@ -19,6 +20,7 @@ from otlpkb.advanced.chaos import (
     records_that_fit,
     run_experiment,
     smallest_breaking,
+    stall_http_receiver,
 )
 from otlpkb.sim import (
     BackendConfig,
@@ -51,7 +53,7 @@ method = {
 }
 for name, fault in method.items():
     experiment = Experiment(name, hypothesis, (fault,))
-    report = run_experiment(experiment, cfg, duration=300.0)
+    report = run_experiment(experiment, cfg, duration=200.0)
     lost = report.lost_spans
     print(f"{name:22} {report.status:9} lost {lost:6.0f}  {report.breached}")
 
@@ -64,8 +66,8 @@ def partition(seconds):
     return Experiment("partition", hypothesis[:1], (Fault("partition", 10.0, seconds),))
 
 
-bracket = dict(low=1.0, high=160.0, tolerance=2.0)
-found = smallest_breaking(partition, cfg, duration=240.0, **bracket)
+bracket = dict(low=40.0, high=120.0, tolerance=4.0)
+found = smallest_breaking(partition, cfg, duration=200.0, **bracket)
 print(f"smallest breaking partition: {found:.1f} s (queue fill time {2004 / 20:.1f} s)")
 
 # %% [markdown]
@@ -78,3 +80,11 @@ with tempfile.TemporaryDirectory() as d:
     print("ack before append:    ", early)
     full = fill_disk_under_wal(Path(d) / "c", limit_bytes=4096, records=60)
     print("full disk:", full, "expected to fit:", records_that_fit(4096, 64))
+
+# %% [markdown]
+# ## A receiver that stalls, and the OpenTelemetry SDK's exporter
+
+# %%
+for stall, timeout in ((0.05, 5.0), (3.0, 1.0)):
+    r = stall_http_receiver(stall, timeout=timeout, spans=10)
+    print(f"stall {stall} s, timeout {timeout} s: exported={r.exported}")

@@ -12,7 +12,9 @@ External checks:
   retryable loss p costs 1/(1 - p) attempts per request (geometric retries); an added
   latency L at least L per span; a SIGKILL cannot lose a record the WAL acknowledged
   (chapter 2.3) while acknowledging before persisting loses exactly the unflushed
-  records; and a file-size limit admits (limit - segment header) // frame records.
+  records; a file-size limit admits (limit - segment header) // frame records; and the
+  OpenTelemetry SDK's own OTLP/HTTP exporter succeeds against a receiver process that
+  stalls for less than its timeout and fails against one that stalls for longer.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from otlpkb.advanced.chaos import (
     records_that_fit,
     run_experiment,
     smallest_breaking,
+    stall_http_receiver,
     to_chaostoolkit,
 )
 from otlpkb.performance.queueing import mmc
@@ -300,3 +303,14 @@ def test_bad_input_names_the_argument() -> None:
         kill_wal_writer("/nonexistent", records=1, payload_size=12)
     with pytest.raises(ValueError, match="provider_module"):
         to_chaostoolkit(partition(1.0), "")
+
+
+def test_a_receiver_stall_under_the_timeout_cannot_fail_the_sdk_export() -> None:
+    # the OpenTelemetry SDK's OTLPSpanExporter bounds the whole export by its timeout
+    r = stall_http_receiver(0.05, timeout=5.0, spans=7)
+    assert (r.exported, r.requests, r.spans) == (True, 1, 7)
+
+
+def test_a_receiver_stall_beyond_the_timeout_must_fail_it() -> None:
+    r = stall_http_receiver(4.0, timeout=0.5, spans=3)
+    assert r.exported is False and r.requests >= 1

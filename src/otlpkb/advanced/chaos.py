@@ -19,7 +19,8 @@ Two faults run against real processes on this machine: `kill_wal_writer` kills a
 that writes a write-ahead log (`otlpkb.recovery.wal`) with SIGKILL and counts the
 acknowledged records that recovery brings back, and `fill_disk_under_wal` lets a writer
 hit a file-size limit (``RLIMIT_FSIZE``: the kernel's "disk full" for one process) and
-checks what survives.
+checks what survives; `stall_http_receiver` points the OpenTelemetry SDK's OTLP/HTTP
+exporter at a local receiver process that stalls before it answers.
 
 See the chapter *Chaos engineering* (A.1).
 
@@ -72,6 +73,7 @@ __all__ = [
     "FaultKind",
     "Probe",
     "ProbeResult",
+    "StallResult",
     "apply_faults",
     "fill_disk_under_wal",
     "kill_wal_writer",
@@ -79,6 +81,7 @@ __all__ = [
     "records_that_fit",
     "run_experiment",
     "smallest_breaking",
+    "stall_http_receiver",
     "to_chaostoolkit",
 ]
 
@@ -667,3 +670,90 @@ def fill_disk_under_wal(
         except OSError:
             writable = False
     return DiskFullResult(acked, failed, first_errno, recovered, writable)
+
+
+_RECEIVER = r"""
+import http.server, sys, time
+stall = float(sys.argv[1])
+class Stalling(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        print("request", flush=True)
+        time.sleep(stall)
+        try:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/x-protobuf")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        except OSError:
+            pass
+    def log_message(self, *args):
+        pass
+server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Stalling)
+print(server.server_address[1], flush=True)
+server.serve_forever()
+"""
+
+
+@dataclass(frozen=True)
+class StallResult:
+    """What a stalling OTLP/HTTP receiver did to the OpenTelemetry SDK's exporter.
+
+    Attributes:
+        exported: whether ``OTLPSpanExporter.export`` reported success.
+        requests: POST requests the receiver saw (retries included).
+        spans: spans in the batch.
+    """
+
+    exported: bool
+    requests: int
+    spans: int
+
+
+def stall_http_receiver(stall: float, *, timeout: float, spans: int = 10) -> StallResult:
+    """Export a batch with the OpenTelemetry SDK to a local receiver that stalls.
+
+    A separate process serves OTLP/HTTP on a loopback port and sleeps `stall` seconds
+    before it answers each request. The SDK's ``OTLPSpanExporter`` (package
+    ``opentelemetry-exporter-otlp-proto-http``, in the ``docs`` extra) sends one batch of
+    `spans` spans with its `timeout`, which bounds the whole export, retries included. The
+    receiver is killed afterwards.
+
+    Examples:
+        >>> stall_http_receiver(0.0, timeout=5.0, spans=3).exported
+        True
+    """
+    delay = non_negative("stall", stall)
+    limit = positive("timeout", timeout)
+    n = integer("spans", spans, minimum=1)
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    memory = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(memory))
+    tracer = provider.get_tracer("otlpkb.advanced.chaos")
+    for i in range(n):
+        with tracer.start_as_current_span(f"span {i}"):
+            pass
+    batch = memory.get_finished_spans()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _RECEIVER, str(delay)], stdout=subprocess.PIPE, text=True
+    )
+    assert proc.stdout is not None
+    try:
+        port = int(proc.stdout.readline())
+        exporter = OTLPSpanExporter(endpoint=f"http://127.0.0.1:{port}/v1/traces", timeout=limit)
+        # --8<-- [start:stall]
+        result = exporter.export(batch)  # blocks for at most `timeout` seconds
+        # --8<-- [end:stall]
+        exporter.shutdown()  # type: ignore[no-untyped-call]
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    requests = sum(1 for line in proc.stdout if line.strip() == "request")
+    proc.stdout.close()
+    provider.shutdown()
+    return StallResult(result.name == "SUCCESS", requests, len(batch))
