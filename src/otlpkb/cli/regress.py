@@ -12,7 +12,7 @@ import click
 from rich import box
 from rich.table import Table
 
-from otlpkb.cli._common import InputError, console, echo_json
+from otlpkb.cli._common import InputError, console, echo_json, read_text
 
 __all__ = ["command"]
 
@@ -38,16 +38,7 @@ def _number(text: object, where: str) -> float:
 
 
 def _read(path: Path, fmt: str) -> tuple[list[dict[str, Any]], str]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a directory, not a history file") from None
-    except UnicodeDecodeError as error:
-        raise InputError(f"{path}: not UTF-8 text (byte {error.start})") from None
-    except OSError as error:
-        raise InputError(f"{path}: cannot read: {error.strerror}") from None
+    text = read_text(path, "a history file")
     if fmt == "auto":
         fmt = "json" if path.suffix.lower() == ".json" or text.lstrip()[:1] in "[{" else "csv"
     if fmt == "json":

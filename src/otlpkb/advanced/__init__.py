@@ -1,0 +1,1 @@
+"""Advanced topics: chaos engineering, multi-cloud management and security hardening."""
