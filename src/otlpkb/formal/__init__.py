@@ -1,0 +1,1 @@
+"""Section 4, formal verification: an explicit-state model checker and its specifications."""
