@@ -767,3 +767,27 @@ def test_span_table_basics():
     huge = Span(t, "03" * 8, "", "h", 0, 0, 2**64 - 1, 0)
     with pytest.raises(ValueError, match="end_time_unix_nano"):
         SpanTable.from_spans([huge]).to_numpy()
+
+
+# ------------------------------------------------------------------ regressions
+
+
+def test_frame_whose_first_resource_block_is_123_bytes_is_binary():
+    # Issue 18.1: a binary frame starts with 0x0A (field 1); when the first ResourceSpans
+    # is 123 bytes long the next byte is 0x7B, "{", and stripping whitespace made the
+    # frame look like JSON. One span with an 89-character name, built with the
+    # opentelemetry-proto classes, is exactly that case.
+    msg = trace_pb2.TracesData()
+    sp = msg.resource_spans.add().scope_spans.add().spans.add()
+    sp.trace_id, sp.span_id, sp.name = bytes(range(1, 17)), bytes(range(1, 9)), "n" * 89
+    binary = msg.SerializeToString()
+    assert binary[:2] == b"\n{"  # the case: the first resource block is 123 bytes
+    whole = read_traces(binary, format="protobuf")
+    assert [s.name for s in whole] == ["n" * 89]
+    for fmt in ("protobuf-stream", "auto"):
+        assert read_traces(framed(binary, binary), format=fmt) == SpanTable.concat([whole] * 2)
+    # a JSON frame keeps working, with or without leading blanks
+    text = to_json(msg)
+    assert read_traces(framed(b" \r\n" + text, binary), format="protobuf-stream") == (
+        SpanTable.concat([whole] * 2)
+    )

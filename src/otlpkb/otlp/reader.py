@@ -453,6 +453,16 @@ def _after_document(
         raise text.syntax_error("Extra data")
 
 
+def _is_json_frame(payload: bytes) -> bool:
+    """Whether a ``protobuf-stream`` frame holds JSON rather than a binary message.
+
+    A binary ``TracesData`` starts with byte 0x0A (field 1, length-delimited), which is
+    also JSON whitespace, and the next byte is the first ``ResourceSpans``' length: 123
+    bytes make it ``{``. So a frame starting with 0x0A is binary, whatever follows.
+    """
+    return payload[:1] != b"\n" and payload.lstrip(b" \t\r\n")[:1] == b"{"
+
+
 def _detect(inp: _Input) -> str:
     head = inp.stream.peek(64)[:64]
     stripped = head.lstrip(b" \t\r\n\xef\xbb\xbf")
@@ -497,7 +507,7 @@ def _decode_units(inp: _Input, fmt: str, out: dict[str, list[Any]]) -> Iterator[
                         f"only {len(payload)} follow",
                         byte_offset=offset,
                     )
-                if payload.lstrip()[:1] == b"{":
+                if _is_json_frame(payload):
                     _decode_json_unit(inp, payload, out, line=None, offset=offset + 4)
                 else:
                     _decode_proto_unit(inp, payload, out, offset=offset + 4)
