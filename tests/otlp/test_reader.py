@@ -415,7 +415,11 @@ BAD_JSON = [
     (doc_with({"traceId": GOOD_TRACE[:30]}), "traceId", "got 30 characters"),
     (doc_with({"traceId": 5}), "traceId", "expected a hex string"),
     (doc_with({}), "traceId", "is missing"),
-    (doc_with({"trace_id": GOOD_TRACE}), "traceId", "snake_case"),
+    (
+        doc_with({"trace_id": GOOD_TRACE, "traceId": GOOD_TRACE}),
+        "resourceSpans[0].scopeSpans[0].spans[0]",
+        "'trace_id' repeats the field 'traceId'",
+    ),
     (doc_with({"traceId": GOOD_TRACE, "kind": "SPAN_KIND_SERVER"}), "kind", "enum names"),
     (
         doc_with({"traceId": GOOD_TRACE, "startTimeUnixNano": "-1"}),
@@ -467,7 +471,7 @@ BAD_JSON = [
         "instrumentationLibrarySpans",
         "pre-1.0",
     ),
-    (json.dumps({"resource_spans": []}).encode(), "resource_spans", "snake_case"),
+    (b'{"resource_spans": [], "resourceSpans": []}', "resourceSpans", "repeats the field"),
     (json.dumps({"resourceSpans": {}}).encode(), "resourceSpans", "expected an array"),
     (json.dumps({"hello": 1}).encode(), "(document)", "no resourceSpans"),
     (json.dumps([1, 2]).encode(), "(document)", "expected a JSON object"),
@@ -791,3 +795,61 @@ def test_frame_whose_first_resource_block_is_123_bytes_is_binary():
     assert read_traces(framed(b" \r\n" + text, binary), format="protobuf-stream") == (
         SpanTable.concat([whole] * 2)
     )
+
+
+def _dup_scope_doc() -> bytes:
+    span_text = json.dumps({"traceId": GOOD_TRACE, "spanId": "02" * 8})
+    return (
+        b'{"resourceSpans": [{"scopeSpans": [{"spans": ['
+        + span_text.encode()
+        + b'], "spans": []}]}]}'
+    )
+
+
+def test_duplicate_keys_are_errors_in_every_format():
+    # Issue 9.9: "spans" twice in a scope kept the last (empty) array: 0 spans, no error.
+    doc = _dup_scope_doc()
+    repeated = b'{"resourceSpans": [], "resourceSpans": []}'
+    cases = [
+        (doc, "json", "resourceSpans[0].scopeSpans[0]"),
+        (doc + b"\n" + doc, "jsonl", "resourceSpans[0].scopeSpans[0]"),
+        (doc, "auto", "resourceSpans[0].scopeSpans[0]"),
+        (framed(doc), "protobuf-stream", "resourceSpans[0].scopeSpans[0]"),
+        (repeated + b"\n", "jsonl", "(document)"),
+        (framed(repeated), "protobuf-stream", "(document)"),
+        (repeated, "json", "resourceSpans"),
+    ]
+    for data, fmt, path in cases:
+        with pytest.raises(OTLPDecodeError, match="duplicate key") as info:
+            read_traces(data, format=fmt)
+        assert (info.value.json_path or "") == path, (fmt, info.value)
+    span = {"traceId": GOOD_TRACE, "spanId": "02" * 8, "name": "a"}
+    text = json.dumps(span)[:-1] + ', "name": "b"}'
+    with pytest.raises(OTLPDecodeError, match="duplicate key 'name'") as info:
+        read_traces(b'{"resourceSpans": [{"scopeSpans": [{"spans": [' + text.encode() + b"]}]}]}")
+    assert info.value.json_path == "resourceSpans[0].scopeSpans[0].spans[0]"
+
+
+def test_snake_case_fields_are_read_not_dropped():
+    # Issue 9.10: one policy, the Collector's (pdata/ptrace/json.go accepts both spellings).
+    span = {
+        "trace_id": GOOD_TRACE,
+        "span_id": "02" * 8,
+        "parent_span_id": "03" * 8,
+        "start_time_unix_nano": "5",
+        "end_time_unix_nano": 7,
+        "dropped_attributes_count": 2,
+        "attributes": [{"key": "k", "value": {"int_value": "4"}}],
+    }
+    doc = {"resource_spans": [{"scope_spans": [{"spans": [span]}]}]}
+    for fmt in ("json", "jsonl"):
+        (got,) = read_traces(json.dumps(doc).encode(), format=fmt)
+        assert (got.parent_span_id, got.start_time_unix_nano, got.end_time_unix_nano) == (
+            "03" * 8,
+            5,
+            7,
+        )
+        assert (got.dropped_attributes_count, dict(got.attributes)) == (2, {"k": 4})
+    both = {**span, "parentSpanId": "03" * 8}
+    with pytest.raises(OTLPDecodeError, match="'parent_span_id' repeats the field"):
+        read_traces(json.dumps({"resourceSpans": [{"scopeSpans": [{"spans": [both]}]}]}).encode())

@@ -358,7 +358,7 @@ def test_errors_keep_their_meaning_when_streamed():
         ),
         ({"resourceMetrics": [], "x": 1}, "resourceMetrics", "metrics document"),
         ({"resourceLogs": []}, "resourceLogs", "logs document"),
-        ({"resource_spans": []}, "resource_spans", "snake_case"),
+        ({"resource_metrics": []}, "resourceMetrics", "metrics document"),
         ({"hello": 1, "world": [2]}, "(document)", "no resourceSpans field (keys: hello, world)"),
         ({"resourceSpans": {"a": 1}}, "resourceSpans", "expected an array"),
         ({"resourceSpans": [good, 5]}, "resourceSpans[1]", "expected an object"),

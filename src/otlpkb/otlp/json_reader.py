@@ -3,19 +3,24 @@
 It follows the OTLP/JSON rules of the OTLP specification: ``traceId``/``spanId`` are
 case-insensitive hex (never base64), enums are integers (enum names are rejected), keys are
 lowerCamelCase, 64-bit integers may be decimal strings or numbers, and unknown fields are
-ignored. Two kinds of unknown field are *not* ignored, because ignoring them would lose every
-span silently: the pre-1.0 name ``instrumentationLibrarySpans`` and snake_case spellings of
-the container fields (``resource_spans``, ``scope_spans``). Every problem raises
-`OTLPDecodeError` with the JSON path of the bad field.
+ignored. No field that carries data is dropped silently: the pre-1.0 name
+``instrumentationLibrarySpans`` is rejected, and the snake_case proto names
+(`SNAKE_CASE_FIELDS`) are read as their lowerCamelCase fields, as the Collector does. A JSON
+object that repeats a key is rejected (`strict_object`), since a parser keeps one of the two
+values. Every problem raises `OTLPDecodeError` with the JSON path of the bad field.
+
+Parse with ``json.loads(text, object_pairs_hook=strict_object)`` before
+`decode_json_document`, as the readers in `otlpkb.otlp.reader` do.
 
 See the chapter *Distributed tracing* (3.1).
 
 Examples:
     >>> import json
-    >>> from otlpkb.otlp.json_reader import decode_json_document, new_columns
-    >>> doc = json.loads('''{"resourceSpans": [{"scopeSpans": [{"spans": [
+    >>> from otlpkb.otlp.json_reader import decode_json_document, new_columns, strict_object
+    >>> doc = json.loads('''{"resource_spans": [{"scopeSpans": [{"spans": [
     ...   {"traceId": "5B8EFFF798038103D269B633813FC60C", "spanId": "EEE19B7EC3C1B174",
-    ...    "name": "x", "kind": 2, "startTimeUnixNano": "1", "endTimeUnixNano": 3}]}]}]}''')
+    ...    "name": "x", "kind": 2, "startTimeUnixNano": "1", "endTimeUnixNano": 3}]}]}]}''',
+    ...   object_pairs_hook=strict_object)
     >>> cols = new_columns()
     >>> decode_json_document(doc, cols)
     1
@@ -35,11 +40,16 @@ from typing import Any, NoReturn
 from .spans import COLUMNS, AttributeValue, SpanEvent, SpanLink
 
 __all__ = [
+    "SNAKE_CASE_FIELDS",
+    "DuplicateKeyError",
     "FieldError",
     "check_no_resource_spans",
     "decode_json_document",
     "decode_resource_spans",
+    "find_duplicate_key",
+    "marking_object",
     "new_columns",
+    "strict_object",
 ]
 
 _HEX32 = re.compile(r"[0-9a-fA-F]{32}")
@@ -71,6 +81,127 @@ class FieldError(Exception):
             else (prefix + self.path if self.path.startswith("[") else f"{prefix}.{self.path}")
         )
         return FieldError(joined, self.reason)
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+SNAKE_CASE_FIELDS: dict[str, str] = {
+    name: _camel(name)
+    for name in (
+        "resource_spans",
+        "scope_spans",
+        "schema_url",
+        "trace_id",
+        "span_id",
+        "trace_state",
+        "parent_span_id",
+        "start_time_unix_nano",
+        "end_time_unix_nano",
+        "time_unix_nano",
+        "dropped_attributes_count",
+        "dropped_events_count",
+        "dropped_links_count",
+        "string_value",
+        "bool_value",
+        "int_value",
+        "double_value",
+        "array_value",
+        "kvlist_value",
+        "bytes_value",
+        "instrumentation_library_spans",
+        "instrumentation_library",
+        "resource_metrics",
+        "resource_logs",
+        "resource_profiles",
+    )
+}
+"""The original (snake_case) proto field names of the trace messages and their JSON names.
+
+The OTLP specification makes lowerCamelCase the only valid spelling, but the Collector's
+decoder (``pdata/ptrace/json.go``, ``Span.unmarshalJSONIter``) and every ProtoJSON parser
+accept both, and ignoring a snake_case key would drop the data it carries without a word.
+So both are read, as the same field: giving both spellings of one field is a duplicate key.
+"""
+
+
+class DuplicateKeyError(Exception):
+    """A JSON object repeats a key (or gives a field in both spellings)."""
+
+    def __init__(self, key: str, field: str) -> None:
+        super().__init__(key, field)
+        self.key = key
+        self.field = field
+
+    @property
+    def reason(self) -> str:
+        """The problem in words."""
+        if self.key == self.field:
+            what = f"duplicate key {self.key!r}"
+        else:
+            what = f"{self.key!r} repeats the field {self.field!r}"
+        return f"{what}: a JSON object must not give a field twice (one would be lost)"
+
+
+def strict_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An ``object_pairs_hook``: snake_case field names renamed, repeated keys rejected.
+
+    Raises:
+        DuplicateKeyError: a key occurs twice (a plain ``dict`` would keep the last).
+
+    Examples:
+        >>> import json
+        >>> json.loads('{"parent_span_id": "ab"}', object_pairs_hook=strict_object)
+        {'parentSpanId': 'ab'}
+    """
+    obj = dict(pairs)
+    if len(obj) == len(pairs) and SNAKE_CASE_FIELDS.keys().isdisjoint(obj):
+        return obj
+    obj = {}
+    spelled: dict[str, str] = {}
+    for key, value in pairs:
+        name = SNAKE_CASE_FIELDS.get(key, key)
+        if name in obj:
+            raise DuplicateKeyError(key if key != name else spelled[name], name)
+        obj[name] = value
+        spelled[name] = key
+    return obj
+
+
+class _Marked(dict):  # type: ignore[type-arg]
+    """An object whose keys repeat: the marker `marking_object` leaves in a parsed tree."""
+
+    duplicate: DuplicateKeyError | None = None
+
+
+def marking_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """Like `strict_object`, but marks an object with a repeated key instead of raising.
+
+    Used to re-parse a document `strict_object` rejected, to find where the key repeats.
+    """
+    try:
+        return strict_object(pairs)
+    except DuplicateKeyError as exc:
+        marked = _Marked(pairs)
+        marked.duplicate = exc
+        return marked
+
+
+def find_duplicate_key(value: object) -> FieldError | None:
+    """The first object marked by `marking_object` in ``value``, as a located `FieldError`."""
+    stack: list[tuple[object, str]] = [(value, "")]
+    while stack:
+        item, path = stack.pop()
+        if isinstance(item, _Marked) and item.duplicate is not None:
+            return FieldError(path, item.duplicate.reason)
+        if isinstance(item, dict):
+            children = [(v, f"{path}.{k}" if path else k) for k, v in item.items()]
+            stack.extend(reversed(children))
+        elif type(item) is list:
+            stack.extend(reversed([(v, f"{path}[{i}]") for i, v in enumerate(item)]))
+    return None
 
 
 def _fail(path: str, reason: str) -> NoReturn:
@@ -358,11 +489,7 @@ def _decode_span(
         _fail("", f"expected a span object, got {_type_name(span)}")
     get = span.get
     if "traceId" not in span:
-        _fail(
-            "traceId",
-            "is missing"
-            + (" (snake_case 'trace_id' is not OTLP/JSON)" if "trace_id" in span else ""),
-        )
+        _fail("traceId", "is missing")
     if "spanId" not in span:
         _fail("spanId", "is missing")
     trace_id = hex_id(span["traceId"], "traceId", 16, allow_empty=False)
@@ -442,14 +569,12 @@ def decode_json_document(doc: object, out: dict[str, list[Any]]) -> int:
 def check_no_resource_spans(keys: Collection[str]) -> None:
     """Judge a document whose top-level keys ``keys`` hold no ``resourceSpans``.
 
-    An empty document is an empty request (no error); a metrics, logs or profiles document,
-    the snake_case ``resource_spans`` or any other non-empty object is a `FieldError`.
+    An empty document is an empty request (no error); a metrics, logs or profiles document
+    or any other non-empty object is a `FieldError`.
     """
     for key, signal in _OTHER_SIGNALS.items():
         if key in keys:
             _fail(key, f"this is a {signal} document, not traces")
-    if "resource_spans" in keys:
-        _fail("resource_spans", "snake_case keys are not OTLP/JSON; use resourceSpans")
     if keys:
         _fail("", f"no resourceSpans field (keys: {', '.join(sorted(keys)[:8])})")
 
@@ -488,8 +613,6 @@ def _decode_resource_spans(rs: object, out: dict[str, list[Any]]) -> None:
             "pre-1.0 OTLP field name (renamed scopeSpans in OTLP 0.19/1.0); "
             "re-export the data with a current SDK or Collector",
         )
-    if "scope_spans" in rs:
-        _fail("scope_spans", "snake_case keys are not OTLP/JSON; use scopeSpans")
     resource = _obj(rs.get("resource", _EMPTY), "resource")
     res_attrs = attributes(resource.get("attributes", []), "resource.attributes")
     service = res_attrs.get("service.name", "")

@@ -24,8 +24,9 @@ document is read in chunks through an incremental decoder (UTF-8, or the UTF-16/
 skipped value by value. Memory is then bounded by the largest line, frame, ``resourceSpans``
 element or other top-level value, plus one batch. Only a binary protobuf message
 (``"protobuf"``) is read whole, then batched. `read_traces` runs the same decoder to
-the end. A document with two ``resourceSpans`` keys is an error (a whole-document parse
-would silently keep the last one).
+the end. A JSON object that repeats a key, anywhere, is an error (a whole-document parse
+would silently keep the last one); snake_case proto field names are read as their
+lowerCamelCase fields (see `otlpkb.otlp.json_reader`).
 
 See the chapter *Distributed tracing* (3.1).
 
@@ -52,11 +53,16 @@ from typing import IO, Any, Literal
 
 from .errors import OTLPDecodeError
 from .json_reader import (
+    SNAKE_CASE_FIELDS,
+    DuplicateKeyError,
     FieldError,
     check_no_resource_spans,
     decode_json_document,
     decode_resource_spans,
+    find_duplicate_key,
+    marking_object,
     new_columns,
+    strict_object,
 )
 from .proto_reader import decode_protobuf
 from .spans import COLUMNS, SpanTable
@@ -74,7 +80,8 @@ _JSON_MARGIN = 32  # a value ending this close to the end of the window is re-re
 _JSON_WS = re.compile(r"[ \t\n\r]*")
 _LINE_WS = re.compile(r"[ \t\r]*")
 _ANY_WS = re.compile(r"[ \t\n\r\x0b\x0c]*")
-_DECODER = json.JSONDecoder()
+_DECODER = json.JSONDecoder(object_pairs_hook=strict_object)
+_MARKING = json.JSONDecoder(object_pairs_hook=marking_object)  # to locate a repeated key
 _KEEP_KEYS = 64
 _SIGNAL_KEYS = frozenset(("resourceMetrics", "resourceLogs", "resourceProfiles", "resource_spans"))
 
@@ -159,10 +166,20 @@ def _json_error(inp: _Input, exc: Exception, *, line: int | None, offset: int) -
 def _decode_json_unit(
     inp: _Input, text: bytes, out: dict[str, list[Any]], *, line: int | None, offset: int
 ) -> None:
-    try:
-        doc = json.loads(text)
-    except (ValueError, RecursionError) as exc:
-        raise _json_error(inp, exc, line=line, offset=offset) from None
+    hook = strict_object
+    while True:
+        try:
+            doc = json.loads(text, object_pairs_hook=hook)
+        except DuplicateKeyError:
+            hook = marking_object  # parse again, marking the object, to say where
+            continue
+        except (ValueError, RecursionError) as exc:
+            raise _json_error(inp, exc, line=line, offset=offset) from None
+        break
+    found = find_duplicate_key(doc) if hook is marking_object else None
+    if found is not None:
+        path = found.path or "(document)"
+        raise inp.error(found.reason, line=line, byte_offset=offset, json_path=path)
     _decode_parsed(inp, doc, out, line=line, offset=offset)
 
 
@@ -280,13 +297,20 @@ class _JsonWindow:
                 return ""
             self.fill()
 
-    def value(self) -> Any:
-        """Decode the JSON value after optional whitespace and move past it."""
+    def value(self, path: str = "") -> Any:
+        """Decode the JSON value after optional whitespace and move past it.
+
+        ``path`` is the value's JSON path, for the error if an object in it repeats a key.
+        """
         self.skip()
+        decoder = _DECODER
         while True:
             buf = self.buf
             try:
-                value, end = _DECODER.raw_decode(buf, self.pos)
+                value, end = decoder.raw_decode(buf, self.pos)
+            except DuplicateKeyError:
+                decoder = _MARKING  # decode again, marking the object, to say where
+                continue
             except json.JSONDecodeError as exc:
                 # an error at the end of the window, or an unterminated string, may only
                 # mean that the value continues in the next chunk
@@ -302,6 +326,10 @@ class _JsonWindow:
             if not self.eof and len(buf) - end < _JSON_MARGIN:
                 self.fill()  # a number such as 12|34 may go on in the next chunk
                 continue
+            found = find_duplicate_key(value) if decoder is _MARKING else None
+            if found is not None:
+                where = FieldError(found.path, found.reason).under(path) if path else found
+                raise self.error_at(self.mark(), where.reason, where.path or "(document)")
             self.pos = end
             return value
 
@@ -355,6 +383,7 @@ def _json_document(inp: _Input, out: dict[str, list[Any]], *, auto: bool) -> Ite
     text.pos += 1
     seen_spans = False
     keys: set[str] = set()
+    seen_keys: dict[str, str] = {}  # field name -> its spelling in the document
     char = text.skip()
     if char == "}":
         text.pos += 1
@@ -363,14 +392,13 @@ def _json_document(inp: _Input, out: dict[str, list[Any]], *, auto: bool) -> Ite
             if char != '"':
                 raise text.syntax_error("Expecting property name enclosed in double quotes")
             key_mark = text.mark()
-            key = text.value()
+            raw_key = text.value()
+            key = SNAKE_CASE_FIELDS.get(raw_key, raw_key)
+            if key in seen_keys:
+                other = raw_key if raw_key != key else seen_keys[key]
+                raise text.error_at(key_mark, DuplicateKeyError(other, key).reason, key)
+            seen_keys[key] = raw_key
             if key == "resourceSpans":
-                if seen_spans:
-                    raise text.error_at(
-                        key_mark,
-                        "duplicate resourceSpans key: a document holds one resourceSpans array",
-                        "resourceSpans",
-                    )
                 seen_spans = True
             else:
                 keys.add(key)
@@ -380,12 +408,12 @@ def _json_document(inp: _Input, out: dict[str, list[Any]], *, auto: bool) -> Ite
                 raise text.syntax_error("Expecting ':' delimiter")
             text.pos += 1
             if key != "resourceSpans":
-                text.value()  # an unknown field: ignored, as OTLP/JSON requires
+                text.value(key)  # an unknown field: ignored, as OTLP/JSON requires
             elif text.skip() == "[":
                 yield from _resource_spans(text, out)
             else:
                 mark = text.mark()
-                _decode_whole(text, mark, {"resourceSpans": text.value()}, out)
+                _decode_whole(text, mark, {"resourceSpans": text.value(key)}, out)
             char = text.skip()
             if char == ",":
                 text.pos += 1
@@ -412,7 +440,7 @@ def _resource_spans(text: _JsonWindow, out: dict[str, list[Any]]) -> Iterator[No
     while True:
         text.skip()
         mark = text.mark()
-        element = text.value()
+        element = text.value(f"resourceSpans[{index}]")
         try:
             decode_resource_spans(element, index, out)
         except FieldError as exc:
