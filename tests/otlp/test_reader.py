@@ -411,10 +411,8 @@ BAD_JSON = [
         "32 hex digits",
     ),
     (doc_with({"traceId": "zz" * 16}), "traceId", "not hex"),
-    (doc_with({"traceId": "00" * 16}), "traceId", "all zeros"),
     (doc_with({"traceId": GOOD_TRACE[:30]}), "traceId", "got 30 characters"),
     (doc_with({"traceId": 5}), "traceId", "expected a hex string"),
-    (doc_with({}), "traceId", "is missing"),
     (
         doc_with({"trace_id": GOOD_TRACE, "traceId": GOOD_TRACE}),
         "resourceSpans[0].scopeSpans[0].spans[0]",
@@ -469,7 +467,7 @@ BAD_JSON = [
     (
         doc_with({"traceId": GOOD_TRACE}, instrumentationLibrarySpans=[]),
         "instrumentationLibrarySpans",
-        "pre-1.0",
+        "opentelemetry-proto 0.15.0",
     ),
     (b'{"resource_spans": [], "resourceSpans": []}', "resourceSpans", "repeats the field"),
     (json.dumps({"resourceSpans": {}}).encode(), "resourceSpans", "expected an array"),
@@ -658,6 +656,14 @@ def test_fuzz_mutated_documents_only_decode_errors(msg, seed):
                         "kind",
                         "intValue",
                         "bytesValue",
+                        "trace_id",
+                        "parent_span_id",
+                        "start_time_unix_nano",
+                        "scope_spans",
+                        "resource_spans",
+                        "int_value",
+                        "startTimeUnixNano",
+                        "doubleValue",
                     ]
                 ),
                 inner,
@@ -853,3 +859,165 @@ def test_snake_case_fields_are_read_not_dropped():
     both = {**span, "parentSpanId": "03" * 8}
     with pytest.raises(OTLPDecodeError, match="'parent_span_id' repeats the field"):
         read_traces(json.dumps({"resourceSpans": [{"scopeSpans": [{"spans": [both]}]}]}).encode())
+
+
+def _one_span_doc(span_text: str) -> bytes:
+    return ('{"resourceSpans": [{"scopeSpans": [{"spans": [' + span_text + "]}]}]}").encode()
+
+
+SPAN_PATH = "resourceSpans[0].scopeSpans[0].spans[0]"
+IDS = f'"traceId": "{GOOD_TRACE}", "spanId": "0202020202020202"'
+
+
+@pytest.mark.parametrize(
+    ("fields", "path"),
+    [
+        ('"attributes": [{"key": "k", "value": {"intValue": "--5"}}]', "attributes[0].value"),
+        ('"attributes": [{"key": "k", "value": {"intValue": "' + "7" * 5000 + '"}}]', "attributes"),
+        ('"startTimeUnixNano": "' + "1" * 4400 + '"', "startTimeUnixNano"),
+        ('"startTimeUnixNano": "-"', "startTimeUnixNano"),
+        ('"kind": "1e999999999"', "kind"),
+        ('"startTimeUnixNano": "1.5"', "startTimeUnixNano"),
+        ('"startTimeUnixNano": 1e400', "startTimeUnixNano"),
+    ],
+)
+def test_every_integer_error_is_a_decode_error_with_its_path(fields, path):
+    # Issue 9.11: "--5" passed an isdigit() check and int() raised a bare ValueError; so
+    # did a decimal string longer than Python's 4,300-digit limit.
+    for fmt in ("json", "jsonl"):
+        with pytest.raises(OTLPDecodeError) as info:
+            read_traces(_one_span_doc("{" + IDS + ", " + fields + "}"), format=fmt)
+        assert info.value.json_path.startswith(f"{SPAN_PATH}.{path}"), info.value
+
+
+def test_protojson_null_means_unset_and_integers_take_exponents():
+    # Issue 9.13: null is "unset" for every field; int64 fields take quoted and unquoted
+    # exponents (ProtoJSON), read exactly.
+    nulls = (
+        '"parentSpanId": null, "name": null, "kind": null, "status": null, '
+        '"attributes": null, "events": null, "links": null, "traceState": null'
+    )
+    (span,) = read_traces(_one_span_doc("{" + IDS + ", " + nulls + "}"))
+    assert (span.parent_span_id, span.name, span.kind, span.status_code) == ("", "", 0, 0)
+    assert (dict(span.attributes), span.events, span.links, span.problems) == ({}, (), (), ())
+    empty = (
+        b'{"resourceSpans": [{"resource": null, "scopeSpans": [{"scope": null, "spans": null}]}]}'
+    )
+    assert len(read_traces(empty)) == 0
+    assert len(read_traces(b'{"resourceSpans": null}')) == 0
+    times = (
+        '"startTimeUnixNano": "1e3", "endTimeUnixNano": 1.5E3, '
+        '"attributes": [{"key": "n", "value": {"intValue": "-2.5e1"}}, '
+        '{"key": "d", "value": {"doubleValue": 0.1}}]'
+    )
+    (span,) = read_traces(_one_span_doc("{" + IDS + ", " + times + "}"))
+    assert (span.start_time_unix_nano, span.end_time_unix_nano) == (1000, 1500)
+    assert dict(span.attributes) == {"n": -25, "d": 0.1}
+    assert span.problems == ()
+
+
+def test_invalid_span_context_is_kept_flagged_and_counted_unless_strict():
+    # Issue 9.13: one span with an empty id must not fail the whole file.
+    good = "{" + IDS + ', "startTimeUnixNano": 1, "endTimeUnixNano": 2}'
+    cases = {
+        '{"traceId": "", "spanId": "0202020202020202"}': ("traceId", "is empty"),
+        '{"traceId": "' + GOOD_TRACE + '", "spanId": ""}': ("spanId", "is empty"),
+        '{"spanId": "0202020202020202"}': ("traceId", "is empty"),
+        '{"traceId": "' + "0" * 32 + '", "spanId": "0202020202020202"}': ("traceId", "all zeros"),
+        "{" + IDS + ', "startTimeUnixNano": 9, "endTimeUnixNano": 3}': (
+            "endTimeUnixNano",
+            "before the start",
+        ),
+        "{" + IDS + ', "startTimeUnixNano": 1.7000000001234567e18}': (
+            "startTimeUnixNano",
+            "floating-point",
+        ),
+        "{" + IDS + ', "endTimeUnixNano": "1700000000123456789.0"}': (
+            "endTimeUnixNano",
+            "floating-point",
+        ),
+    }
+    for text, (field, reason) in cases.items():
+        table = read_traces(_one_span_doc(good + ", " + text))
+        assert len(table) == 2 and table.invalid_count == 1, text
+        assert table[0].problems == ()
+        (problem,) = [p for p in table[1].problems if p.startswith(field)]
+        assert reason in problem, (text, problem)
+        with pytest.raises(OTLPDecodeError, match=reason) as info:
+            read_traces(_one_span_doc(good + ", " + text), strict=True)
+        assert info.value.json_path == f"resourceSpans[0].scopeSpans[0].spans[1].{field}"
+    exact = read_traces(_one_span_doc("{" + IDS + ', "startTimeUnixNano": 1.7000000001234567e18}'))
+    assert exact[0].start_time_unix_nano == 1_700_000_000_123_456_700
+    # the same in binary: ids of length zero and an end before the start
+    msg = trace_pb2.TracesData()
+    spans = msg.resource_spans.add().scope_spans.add().spans
+    ok = spans.add(trace_id=bytes(range(1, 17)), span_id=bytes(range(1, 9)))
+    spans.add(trace_id=ok.trace_id, start_time_unix_nano=5, end_time_unix_nano=4)
+    table = read_traces(msg.SerializeToString())
+    assert table.invalid_count == 1 and len(table[1].problems) == 2
+    with pytest.raises(OTLPDecodeError, match=r"spans\[1\]\.spanId: is empty"):
+        read_traces(msg.SerializeToString(), strict=True)
+
+
+@pytest.mark.parametrize("bad", ["{}", "0", "false", '""', '{"k": "v"}'])
+@pytest.mark.parametrize("field", ["attributes", "events", "links"])
+def test_a_repeated_field_must_be_an_array(bad, field):
+    # Issue 9.13: a falsy non-array ({}, 0, false, "") passed as empty.
+    with pytest.raises(OTLPDecodeError, match="expected an array") as info:
+        read_traces(_one_span_doc("{" + IDS + f', "{field}": {bad}' + "}"))
+    assert info.value.json_path == f"{SPAN_PATH}.{field}"
+
+
+# ------------------------------------------------------------------ fuzz: the issue-9 classes
+
+_NUMBERISH = st.from_regex(r"\A[-+]{0,2}[0-9]{0,30}(\.[0-9]{0,3})?([eE][-+]?[0-9]{0,12})?\Z")
+
+
+@settings(max_examples=200 * SCALE, deadline=None)
+@given(_NUMBERISH | st.text(max_size=8) | st.integers(-(2**70), 2**70), st.booleans())
+def test_fuzz_integer_fields_only_decode_errors(value, quoted):
+    text = json.dumps(str(value)) if quoted or not isinstance(value, int) else str(value)
+    attribute = f'{{"key": "k", "value": {{"intValue": {text}}}}}'
+    fields = f'"startTimeUnixNano": {text}, "attributes": [{attribute}]'
+    try:
+        (span,) = read_traces(_one_span_doc("{" + IDS + ", " + fields + "}"))
+    except OTLPDecodeError as exc:
+        assert exc.json_path and exc.json_path.startswith(SPAN_PATH), exc
+    else:
+        assert span.start_time_unix_nano == span.attributes["k"] or span.attributes["k"] < 0
+
+
+def _dump_repeating(value, target) -> str:
+    """JSON text of ``value`` in which the object ``target`` gives its first key twice."""
+    if isinstance(value, dict):
+        items = list(value.items())
+        if value is target:
+            items.append(items[0])
+        inner = ", ".join(f"{json.dumps(k)}: {_dump_repeating(v, target)}" for k, v in items)
+        return "{" + inner + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_dump_repeating(v, target) for v in value) + "]"
+    return json.dumps(value)
+
+
+def _objects(value):
+    if isinstance(value, dict):
+        if value:
+            yield value
+        for v in value.values():
+            yield from _objects(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _objects(v)
+
+
+@settings(max_examples=60 * SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(traces_data(), st.data())
+def test_fuzz_a_repeated_key_is_always_found(msg, data):
+    doc = {"resourceSpans": [], **to_json_dict(msg)}
+    target = data.draw(st.sampled_from(list(_objects(doc))))
+    text = _dump_repeating(doc, target).encode()
+    for fmt in ("json", "jsonl", "protobuf-stream"):
+        source = framed(text) if fmt == "protobuf-stream" else text
+        with pytest.raises(OTLPDecodeError, match=r"duplicate key|repeats the field"):
+            read_traces(source, format=fmt)

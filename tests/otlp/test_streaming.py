@@ -354,7 +354,7 @@ def test_errors_keep_their_meaning_when_streamed():
         (
             {"resourceSpans": [good, good, good, legacy]},
             "resourceSpans[3].instrumentationLibrarySpans",
-            "pre-1.0",
+            "opentelemetry-proto 0.15.0",
         ),
         ({"resourceMetrics": [], "x": 1}, "resourceMetrics", "metrics document"),
         ({"resourceLogs": []}, "resourceLogs", "logs document"),

@@ -35,6 +35,7 @@ import binascii
 import math
 import re
 from collections.abc import Collection
+from decimal import Decimal, InvalidOperation
 from typing import Any, NoReturn
 
 from .spans import COLUMNS, AttributeValue, SpanEvent, SpanLink
@@ -57,6 +58,9 @@ _HEX16 = re.compile(r"[0-9a-fA-F]{16}")
 _ZERO32 = "0" * 32
 _ZERO16 = "0" * 16
 _DIGITS = re.compile(r"-?[0-9]+")
+_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
+_MAX_DIGITS = 20  # every int64 and uint64 has at most 20 digits
+_EXACT_FLOAT = 2**53  # above this a double does not hold every integer
 _BASE64 = re.compile(r"([A-Za-z0-9+/]*|[A-Za-z0-9_-]*)={0,2}")
 _MAX_DEPTH = 64
 _U64 = 2**64
@@ -146,7 +150,9 @@ class DuplicateKeyError(Exception):
 
 
 def strict_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """An ``object_pairs_hook``: snake_case field names renamed, repeated keys rejected.
+    """An ``object_pairs_hook``: snake_case names renamed, nulls unset, repeats rejected.
+
+    ``null`` for a field means "unset" in ProtoJSON, so the key is left out.
 
     Raises:
         DuplicateKeyError: a key occurs twice (a plain ``dict`` would keep the last).
@@ -157,16 +163,21 @@ def strict_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         {'parentSpanId': 'ab'}
     """
     obj = dict(pairs)
-    if len(obj) == len(pairs) and SNAKE_CASE_FIELDS.keys().isdisjoint(obj):
+    if (
+        len(obj) == len(pairs)
+        and SNAKE_CASE_FIELDS.keys().isdisjoint(obj)
+        and None not in obj.values()
+    ):
         return obj
     obj = {}
     spelled: dict[str, str] = {}
     for key, value in pairs:
         name = SNAKE_CASE_FIELDS.get(key, key)
-        if name in obj:
+        if name in spelled:
             raise DuplicateKeyError(key if key != name else spelled[name], name)
-        obj[name] = value
         spelled[name] = key
+        if value is not None:  # ProtoJSON: null means the field is unset
+            obj[name] = value
     return obj
 
 
@@ -215,7 +226,7 @@ def _type_name(value: object) -> str:
         return "a boolean"
     if isinstance(value, str):
         return "a string"
-    if isinstance(value, int | float):
+    if isinstance(value, int | float | Decimal):
         return "a number"
     if isinstance(value, list):
         return "an array"
@@ -254,19 +265,33 @@ def hex_id(value: object, field: str, nbytes: int, *, allow_empty: bool) -> str:
     return low
 
 
-def _int(value: object, field: str, *, signed: bool, bits: int) -> int:
-    if type(value) is int:
-        number = value
-    elif type(value) is str and _DIGITS.fullmatch(value):
-        number = int(value)
-    elif type(value) is float and value.is_integer() and math.isfinite(value):
-        number = math.floor(value)  # an integral JSON number such as 1e3
-    else:
+def _integral(value: object, field: str) -> int:
+    """An integer written in any ProtoJSON form: 12, "12", 1.2e1, "1.2e1", 12.0."""
+    if type(value) is str and _DIGITS.fullmatch(value):
+        if len(value.lstrip("-").lstrip("0")) > _MAX_DIGITS:
+            _fail(field, f"{value[:24]}... ({len(value)} digits) is out of range for 64 bits")
+        return int(value)
+    exact: Decimal | None = None
+    if type(value) is Decimal or (type(value) is float and math.isfinite(value)):
+        exact = Decimal(value)
+    elif type(value) is str and _NUMBER.fullmatch(value):
+        try:
+            exact = Decimal(value)
+        except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
+            exact = None
+    if exact is None or not exact.is_finite() or exact != exact.to_integral_value():
         _fail(
             field,
             f"expected an integer (number or decimal string), got {_type_name(value)} "
             f"{str(value)[:40]!r}",
         )
+    if exact.adjusted() >= _MAX_DIGITS:
+        _fail(field, f"{str(value)[:40]} is out of range for 64 bits")
+    return int(exact)
+
+
+def _int(value: object, field: str, *, signed: bool, bits: int) -> int:
+    number = value if type(value) is int else _integral(value, field)
     low, high = (-(2 ** (bits - 1)), 2 ** (bits - 1)) if signed else (0, 2**bits)
     if not low <= number < high:
         kind = "int" if signed else "uint"
@@ -276,7 +301,7 @@ def _int(value: object, field: str, *, signed: bool, bits: int) -> int:
 
 def _uint64(value: object, field: str) -> int:
     # fast path for the common case: a decimal string of a positive time
-    if type(value) is str and value.isdigit() and value.isascii():
+    if type(value) is str and len(value) <= _MAX_DIGITS and value.isdigit() and value.isascii():
         number = int(value)
         if number < _U64:
             return number
@@ -316,7 +341,7 @@ def _arr(value: object, field: str) -> list[Any]:
 
 
 def _double(value: object, field: str) -> float:
-    if type(value) is float or type(value) is int:
+    if type(value) is float or type(value) is int or type(value) is Decimal:
         return float(value)
     if type(value) is str:
         special = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
@@ -379,10 +404,6 @@ def any_value(value: object, field: str, depth: int = 0) -> AttributeValue:
             return inner
         _fail(f"{field}.stringValue", f"expected a string, got {_type_name(inner)}")
     if key == "intValue":
-        if type(inner) is str and inner.isascii() and inner.lstrip("-").isdigit():
-            number = int(inner)
-            if -_I64 <= number < _I64:
-                return number
         return _int(inner, f"{field}.intValue", signed=True, bits=64)
     if key == "boolValue":
         if type(inner) is not bool:
@@ -475,36 +496,63 @@ def _links(items: object, field: str) -> tuple[SpanLink, ...]:
 _EMPTY: dict[str, Any] = {}
 
 
+def _flag(problems: list[str], strict: bool, field: str, reason: str) -> None:
+    """Record what makes a kept span invalid, or raise it in strict mode."""
+    if strict:
+        _fail(field, reason)
+    problems.append(f"{field} {reason}")
+
+
+def _context_id(value: object, field: str, nbytes: int, problems: list[str], strict: bool) -> str:
+    """A span's own trace or span id: malformed is an error, empty or zero is flagged."""
+    text = hex_id(value, field, nbytes, allow_empty=True)
+    if not text:
+        what = "is empty" if value == "" else "is all zeros"
+        _flag(problems, strict, field, f"{what}, which is an invalid span context")
+    return text
+
+
+def _time(value: object, field: str, problems: list[str], strict: bool) -> int:
+    number = _uint64(value, field)
+    if number > _EXACT_FLOAT and (
+        type(value) is Decimal
+        or type(value) is float
+        or (type(value) is str and not value.isdigit())
+    ):
+        reason = f"{value} is written as a floating-point number: nanoseconds may be lost"
+        _flag(problems, strict, field, reason)
+    return number
+
+
+def _list(value: object, field: str) -> list[Any] | None:
+    """A repeated field: absent is empty, anything but an array (even {} or 0) an error."""
+    return None if value is None else _arr(value, field)
+
+
 # --8<-- [start:decode_span]
 def _decode_span(
     span: object,
     out: dict[str, list[Any]],
     service: str,
     resource_attrs: dict[str, AttributeValue],
-    scope_name: str,
-    scope_version: str,
+    scope: tuple[str, str],
+    strict: bool,
 ) -> None:
-    """Validate one JSON span object and append it to the columns ``out``."""
     if type(span) is not dict:
         _fail("", f"expected a span object, got {_type_name(span)}")
     get = span.get
-    if "traceId" not in span:
-        _fail("traceId", "is missing")
-    if "spanId" not in span:
-        _fail("spanId", "is missing")
-    trace_id = hex_id(span["traceId"], "traceId", 16, allow_empty=False)
-    span_id = hex_id(span["spanId"], "spanId", 8, allow_empty=False)
+    problems: list[str] = []
+    trace_id = _context_id(get("traceId", ""), "traceId", 16, problems, strict)
+    span_id = _context_id(get("spanId", ""), "spanId", 8, problems, strict)
     parent = hex_id(get("parentSpanId", ""), "parentSpanId", 8, allow_empty=True)
-    status = get("status")
-    if status is None:
-        code, message = 0, ""
-    else:
-        status = _obj(status, "status")
-        code = _enum(status.get("code", 0), "status.code")
-        message = _str(status.get("message", ""), "status.message")
-    raw_events = get("events")
-    raw_links = get("links")
-    raw_attrs = get("attributes")
+    start = _time(get("startTimeUnixNano", 0), "startTimeUnixNano", problems, strict)
+    end = _time(get("endTimeUnixNano", 0), "endTimeUnixNano", problems, strict)
+    if end < start:
+        _flag(problems, strict, "endTimeUnixNano", f"{end} is before the start {start}")
+    status = _obj(get("status", _EMPTY), "status")
+    attrs = _list(get("attributes"), "attributes")
+    events = _list(get("events"), "events")
+    links = _list(get("links"), "links")
     # All fields are validated before any column is appended: a bad span leaves no trace.
     row = (
         trace_id,
@@ -512,22 +560,22 @@ def _decode_span(
         parent,
         _str(get("name", ""), "name"),
         _enum(get("kind", 0), "kind"),
-        _uint64(get("startTimeUnixNano", 0), "startTimeUnixNano"),
-        _uint64(get("endTimeUnixNano", 0), "endTimeUnixNano"),
-        code,
-        message,
+        start,
+        end,
+        _enum(status.get("code", 0), "status.code"),
+        _str(status.get("message", ""), "status.message"),
         service,
-        attributes(raw_attrs, "attributes") if raw_attrs else {},
+        attributes(attrs, "attributes") if attrs else {},
         resource_attrs,
-        _events(raw_events, "events") if raw_events else (),
-        _links(raw_links, "links") if raw_links else (),
+        _events(events, "events") if events else (),
+        _links(links, "links") if links else (),
         _str(get("traceState", ""), "traceState"),
         _uint32(get("flags", 0), "flags"),
-        scope_name,
-        scope_version,
+        *scope,
         _uint32(get("droppedAttributesCount", 0), "droppedAttributesCount"),
         _uint32(get("droppedEventsCount", 0), "droppedEventsCount"),
         _uint32(get("droppedLinksCount", 0), "droppedLinksCount"),
+        tuple(problems),
     )
     for name, value in zip(COLUMNS, row, strict=True):
         out[name].append(value)
@@ -542,8 +590,12 @@ _OTHER_SIGNALS = {
 }
 
 
-def decode_json_document(doc: object, out: dict[str, list[Any]]) -> int:
+def decode_json_document(doc: object, out: dict[str, list[Any]], *, strict: bool = False) -> int:
     """Validate a parsed ``ExportTraceServiceRequest``/``TracesData`` and append its spans.
+
+    A span with an empty or all-zero trace or span id, an end before its start, or a time
+    written as a float above 2**53 is kept and flagged (its ``problems`` column); with
+    ``strict`` it is a `FieldError` instead.
 
     Returns:
         The number of spans appended.
@@ -559,7 +611,7 @@ def decode_json_document(doc: object, out: dict[str, list[Any]]) -> int:
     start = len(out["trace_id"])
     for i, rs in enumerate(_arr(doc["resourceSpans"], "resourceSpans")):
         try:
-            decode_resource_spans(rs, i, out)
+            decode_resource_spans(rs, i, out, strict=strict)
         except FieldError:
             _truncate(out, start)
             raise
@@ -579,7 +631,9 @@ def check_no_resource_spans(keys: Collection[str]) -> None:
         _fail("", f"no resourceSpans field (keys: {', '.join(sorted(keys)[:8])})")
 
 
-def decode_resource_spans(rs: object, index: int, out: dict[str, list[Any]]) -> int:
+def decode_resource_spans(
+    rs: object, index: int, out: dict[str, list[Any]], *, strict: bool = False
+) -> int:
     """Validate ``resourceSpans[index]``, one parsed ``ResourceSpans``, and append its spans.
 
     The unit of streaming: a document is decoded one ``resourceSpans`` element at a time.
@@ -593,7 +647,7 @@ def decode_resource_spans(rs: object, index: int, out: dict[str, list[Any]]) -> 
     """
     start = len(out["trace_id"])
     try:
-        _decode_resource_spans(rs, out)
+        _decode_resource_spans(rs, out, strict)
     except FieldError as exc:
         _truncate(out, start)
         raise exc.under(f"resourceSpans[{index}]") from None
@@ -605,13 +659,13 @@ def _truncate(out: dict[str, list[Any]], length: int) -> None:
         del out[name][length:]
 
 
-def _decode_resource_spans(rs: object, out: dict[str, list[Any]]) -> None:
+def _decode_resource_spans(rs: object, out: dict[str, list[Any]], strict: bool) -> None:
     rs = _obj(rs, "")
     if "instrumentationLibrarySpans" in rs:
         _fail(
             "instrumentationLibrarySpans",
-            "pre-1.0 OTLP field name (renamed scopeSpans in OTLP 0.19/1.0); "
-            "re-export the data with a current SDK or Collector",
+            "old OTLP field name (renamed scopeSpans in opentelemetry-proto 0.15.0, "
+            "removed in 0.19.0); re-export the data with a current SDK or Collector",
         )
     resource = _obj(rs.get("resource", _EMPTY), "resource")
     res_attrs = attributes(resource.get("attributes", []), "resource.attributes")
@@ -621,13 +675,18 @@ def _decode_resource_spans(rs: object, out: dict[str, list[Any]]) -> None:
         prefix = f"scopeSpans[{j}]"
         ss = _obj(ss, prefix)
         if "instrumentationLibrary" in ss:
-            _fail(f"{prefix}.instrumentationLibrary", "pre-1.0 OTLP field name (now scope)")
+            _fail(
+                f"{prefix}.instrumentationLibrary",
+                "old OTLP field name (renamed scope in opentelemetry-proto 0.15.0)",
+            )
         scope = _obj(ss.get("scope", _EMPTY), f"{prefix}.scope")
-        scope_name = _str(scope.get("name", ""), f"{prefix}.scope.name")
-        scope_version = _str(scope.get("version", ""), f"{prefix}.scope.version")
+        names = (
+            _str(scope.get("name", ""), f"{prefix}.scope.name"),
+            _str(scope.get("version", ""), f"{prefix}.scope.version"),
+        )
         spans = _arr(ss.get("spans", []), f"{prefix}.spans")
         for k, span in enumerate(spans):
             try:
-                _decode_span(span, out, service_name, res_attrs, scope_name, scope_version)
+                _decode_span(span, out, service_name, res_attrs, names, strict)
             except FieldError as exc:
                 raise exc.under(f"{prefix}.spans[{k}]") from None

@@ -43,6 +43,17 @@ def _fail(path: str, reason: str) -> Any:
     raise FieldError(path, reason)
 
 
+def _context_id(raw: bytes, field: str, nbytes: int, problems: list[str], strict: bool) -> str:
+    """A span's own id: a wrong length is an error, empty or all zeros is flagged."""
+    text = _id(raw, field, nbytes, allow_empty=True)
+    if not text:
+        reason = ("is empty" if not raw else "is all zeros") + ", which is an invalid span context"
+        if strict:
+            _fail(field, reason)
+        problems.append(f"{field.rsplit('.', 1)[-1]} {reason}")
+    return text
+
+
 def _id(raw: bytes, field: str, nbytes: int, *, allow_empty: bool) -> str:
     if not raw:
         if allow_empty:
@@ -84,7 +95,7 @@ def _attrs(items: Any) -> dict[str, AttributeValue]:
     return out
 
 
-def decode_protobuf(data: bytes, out: dict[str, list[Any]]) -> int:
+def decode_protobuf(data: bytes, out: dict[str, list[Any]], *, strict: bool = False) -> int:
     """Parse one serialized ``ExportTraceServiceRequest``/``TracesData`` and append its spans.
 
     Returns:
@@ -93,7 +104,8 @@ def decode_protobuf(data: bytes, out: dict[str, list[Any]]) -> int:
     Raises:
         FieldError: the message is truncated or corrupt (path ``""``) or a field is invalid
             (path in proto3 JSON names, e.g. ``resourceSpans[0].scopeSpans[0].spans[1].spanId``);
-            nothing is appended then.
+            nothing is appended then. A span with an empty or all-zero trace or span id,
+            or an end before its start, is kept and flagged, or with ``strict`` an error.
     """
     msg = trace_pb2.TracesData()
     try:
@@ -115,14 +127,23 @@ def decode_protobuf(data: bytes, out: dict[str, list[Any]]) -> int:
             scope_name, scope_version = ss.scope.name, ss.scope.version
             for k, sp in enumerate(ss.spans):
                 where = f"resourceSpans[{i}].scopeSpans[{j}].spans[{k}]"
+                problems: list[str] = []
+                trace_id = _context_id(sp.trace_id, f"{where}.traceId", 16, problems, strict)
+                span_id = _context_id(sp.span_id, f"{where}.spanId", 8, problems, strict)
+                start, end = sp.start_time_unix_nano, sp.end_time_unix_nano
+                if end < start:
+                    reason = f"{end} is before the start {start}"
+                    if strict:
+                        _fail(f"{where}.endTimeUnixNano", reason)
+                    problems.append(f"endTimeUnixNano {reason}")
                 row = (
-                    _id(sp.trace_id, f"{where}.traceId", 16, allow_empty=False),
-                    _id(sp.span_id, f"{where}.spanId", 8, allow_empty=False),
+                    trace_id,
+                    span_id,
                     _id(sp.parent_span_id, f"{where}.parentSpanId", 8, allow_empty=True),
                     sp.name,
                     int(sp.kind),
-                    sp.start_time_unix_nano,
-                    sp.end_time_unix_nano,
+                    start,
+                    end,
                     int(sp.status.code),
                     sp.status.message,
                     service_name,
@@ -155,6 +176,7 @@ def decode_protobuf(data: bytes, out: dict[str, list[Any]]) -> int:
                     sp.dropped_attributes_count,
                     sp.dropped_events_count,
                     sp.dropped_links_count,
+                    tuple(problems),
                 )
                 for name, value in zip(COLUMNS, row, strict=True):
                     staged[name].append(value)

@@ -12,7 +12,10 @@ Accepted inputs (``format``):
 * ``"auto"`` (default) picks one of the above from the first bytes.
 
 Ids come out as lowercase hex; an all-zero or absent ``parentSpanId`` means "no parent"
-(``""``), while an all-zero trace or span id is an error. Every format may be gzip-compressed
+(``""``). A span whose own trace or span id is empty or all zeros, whose end precedes its
+start, or whose time was written as a float above 2**53 is kept and flagged in its
+``problems`` (counted by `SpanTable.invalid_count`); ``strict=True`` makes it an error.
+``null`` for any field means the field is unset, as ProtoJSON says. Every format may be gzip-compressed
 (detected by the magic bytes). The source is a path, a bytes-like object or a binary file
 object.
 
@@ -49,6 +52,7 @@ import os
 import re
 import zlib
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import IO, Any, Literal
 
 from .errors import OTLPDecodeError
@@ -80,8 +84,9 @@ _JSON_MARGIN = 32  # a value ending this close to the end of the window is re-re
 _JSON_WS = re.compile(r"[ \t\n\r]*")
 _LINE_WS = re.compile(r"[ \t\r]*")
 _ANY_WS = re.compile(r"[ \t\n\r\x0b\x0c]*")
-_DECODER = json.JSONDecoder(object_pairs_hook=strict_object)
-_MARKING = json.JSONDecoder(object_pairs_hook=marking_object)  # to locate a repeated key
+# fractions and exponents as Decimal, so that an int64 written 1.7e18 is read exactly
+_DECODER = json.JSONDecoder(object_pairs_hook=strict_object, parse_float=Decimal)
+_MARKING = json.JSONDecoder(object_pairs_hook=marking_object, parse_float=Decimal)
 _KEEP_KEYS = 64
 _SIGNAL_KEYS = frozenset(("resourceMetrics", "resourceLogs", "resourceProfiles", "resource_spans"))
 
@@ -115,7 +120,8 @@ def _buffered(stream: Any) -> io.BufferedReader:
 class _Input:
     """An opened source: a peekable binary stream, its display name and what to close."""
 
-    def __init__(self, source: Source) -> None:
+    def __init__(self, source: Source, *, strict: bool = False) -> None:
+        self.strict = strict
         self._close: Any = None
         if isinstance(source, bytes | bytearray | memoryview):
             self.name = "<bytes>"
@@ -169,7 +175,7 @@ def _decode_json_unit(
     hook = strict_object
     while True:
         try:
-            doc = json.loads(text, object_pairs_hook=hook)
+            doc = json.loads(text, object_pairs_hook=hook, parse_float=Decimal)
         except DuplicateKeyError:
             hook = marking_object  # parse again, marking the object, to say where
             continue
@@ -187,7 +193,7 @@ def _decode_parsed(
     inp: _Input, doc: object, out: dict[str, list[Any]], *, line: int | None, offset: int
 ) -> None:
     try:
-        decode_json_document(doc, out)
+        decode_json_document(doc, out, strict=inp.strict)
     except FieldError as exc:
         raise inp.error(
             exc.reason,
@@ -199,7 +205,7 @@ def _decode_parsed(
 
 def _decode_proto_unit(inp: _Input, data: bytes, out: dict[str, list[Any]], *, offset: int) -> None:
     try:
-        decode_protobuf(data, out)
+        decode_protobuf(data, out, strict=inp.strict)
     except FieldError as exc:
         raise inp.error(exc.reason, byte_offset=offset, json_path=exc.path or None) from None
 
@@ -241,6 +247,7 @@ class _JsonWindow:
 
     def __init__(self, inp: _Input, stream: io.BufferedReader, chunk: int) -> None:
         self._inp = inp
+        self.strict = inp.strict
         self._stream = stream
         self._chunk = chunk
         head = _read_exactly(stream, 4)
@@ -413,7 +420,9 @@ def _json_document(inp: _Input, out: dict[str, list[Any]], *, auto: bool) -> Ite
                 yield from _resource_spans(text, out)
             else:
                 mark = text.mark()
-                _decode_whole(text, mark, {"resourceSpans": text.value(key)}, out)
+                value = text.value(key)
+                if value is not None:  # null: unset, an empty request
+                    _decode_whole(text, mark, {"resourceSpans": value}, out)
             char = text.skip()
             if char == ",":
                 text.pos += 1
@@ -442,7 +451,7 @@ def _resource_spans(text: _JsonWindow, out: dict[str, list[Any]]) -> Iterator[No
         mark = text.mark()
         element = text.value(f"resourceSpans[{index}]")
         try:
-            decode_resource_spans(element, index, out)
+            decode_resource_spans(element, index, out, strict=text.strict)
         except FieldError as exc:
             raise text.error_at(mark, exc.reason, exc.path) from None
         del element
@@ -461,7 +470,7 @@ def _resource_spans(text: _JsonWindow, out: dict[str, list[Any]]) -> Iterator[No
 def _decode_whole(text: _JsonWindow, mark: int, doc: object, out: dict[str, list[Any]]) -> None:
     """Decode a value read whole: a top-level non-object, or a non-array resourceSpans."""
     try:
-        decode_json_document(doc, out)
+        decode_json_document(doc, out, strict=text.strict)
     except FieldError as exc:
         raise text.error_at(mark, exc.reason, exc.path or "(document)") from None
 
@@ -561,6 +570,12 @@ def _jsonl(
         offset += len(line)
 
 
+def _check_strict(strict: object) -> bool:
+    if not isinstance(strict, bool):
+        raise TypeError(f"strict must be a bool, got {strict!r}")
+    return strict
+
+
 def _check_format(format: str) -> str:
     if format not in FORMATS:
         raise ValueError(f"format must be one of {FORMATS}, got {format!r}")
@@ -568,16 +583,19 @@ def _check_format(format: str) -> str:
 
 
 # --8<-- [start:read_traces]
-def read_traces(source: Source, *, format: Format = "auto") -> SpanTable:
+def read_traces(source: Source, *, format: Format = "auto", strict: bool = False) -> SpanTable:
     """Read every span of an OTLP trace file or payload into a `SpanTable`.
 
     Args:
         source: a path, a bytes-like object or a binary file object; gzip is detected.
         format: ``"auto"``, ``"json"``, ``"jsonl"``, ``"protobuf"`` or ``"protobuf-stream"``
             (see the module docstring).
+        strict: raise for a span that is well-formed but invalid (an empty or all-zero
+            trace or span id, an end before the start, a time written as a float above
+            2**53) instead of keeping it with its ``problems`` set.
 
     Returns:
-        The spans in file order.
+        The spans in file order; `SpanTable.invalid_count` counts the flagged ones.
 
     Raises:
         OTLPDecodeError: malformed or invalid input; the message names the file, the
@@ -587,7 +605,7 @@ def read_traces(source: Source, *, format: Format = "auto") -> SpanTable:
     """
     fmt = _check_format(format)
     out = new_columns()
-    inp = _Input(source)
+    inp = _Input(source, strict=_check_strict(strict))
     try:
         for _ in _decode_units(inp, fmt, out):
             pass
@@ -600,7 +618,7 @@ def read_traces(source: Source, *, format: Format = "auto") -> SpanTable:
 
 
 def iter_trace_batches(
-    source: Source, *, format: Format = "auto", batch_size: int = 10_000
+    source: Source, *, format: Format = "auto", batch_size: int = 10_000, strict: bool = False
 ) -> Iterator[SpanTable]:
     """Read ``source`` as a sequence of span tables of at most ``batch_size`` spans each.
 
@@ -608,7 +626,7 @@ def iter_trace_batches(
     ``resourceSpans`` element at a time) are decoded incrementally, so memory is bounded by
     the largest line, frame or element plus one batch; only a binary protobuf message is
     read whole. Spans keep file order; the concatenation of the batches equals
-    `read_traces`.
+    `read_traces`. ``strict`` is as in `read_traces`.
 
     Raises:
         OTLPDecodeError: as `read_traces`. Batches before the bad unit (line, frame or
@@ -627,7 +645,7 @@ def iter_trace_batches(
         raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
     fmt = _check_format(format)
     _check_source(source)
-    return _batches(source, fmt, batch_size)
+    return _batches(source, fmt, batch_size, _check_strict(strict))
 
 
 def _check_source(source: object) -> None:
@@ -640,9 +658,9 @@ def _check_source(source: object) -> None:
         )
 
 
-def _batches(source: Source, fmt: str, batch_size: int) -> Iterator[SpanTable]:
+def _batches(source: Source, fmt: str, batch_size: int, strict: bool) -> Iterator[SpanTable]:
     out = new_columns()
-    inp = _Input(source)
+    inp = _Input(source, strict=strict)
     try:
         for _ in _decode_units(inp, fmt, out):
             while len(out["trace_id"]) >= batch_size:

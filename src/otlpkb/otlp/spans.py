@@ -154,6 +154,9 @@ class Span:
         dropped_attributes_count: attributes dropped by the SDK's limits.
         dropped_events_count: events dropped by the SDK's limits.
         dropped_links_count: links dropped by the SDK's limits.
+        problems: what the reader kept but found invalid, one phrase each with the
+            field's JSON name (an empty or all-zero trace or span id, an end before the
+            start, a time written as a float); empty for a valid span.
     """
 
     trace_id: str
@@ -177,6 +180,7 @@ class Span:
     dropped_attributes_count: int = 0
     dropped_events_count: int = 0
     dropped_links_count: int = 0
+    problems: tuple[str, ...] = ()
 
     @property
     def duration_nano(self) -> int:
@@ -272,6 +276,11 @@ class SpanTable(Sequence[Span]):
 
     def __len__(self) -> int:
         return self._length
+
+    @property
+    def invalid_count(self) -> int:
+        """How many spans the reader kept but flagged invalid (non-empty ``problems``)."""
+        return sum(1 for found in self._columns["problems"] if found)
 
     @overload
     def __getitem__(self, index: int) -> Span: ...
