@@ -22,6 +22,8 @@ import pytest
 from google.protobuf import json_format
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from opentelemetry.proto.collector.logs.v1 import logs_service_pb2
+from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
 from opentelemetry.proto.common.v1 import common_pb2
 from opentelemetry.proto.trace.v1 import trace_pb2
@@ -1021,3 +1023,75 @@ def test_fuzz_a_repeated_key_is_always_found(msg, data):
         source = framed(text) if fmt == "protobuf-stream" else text
         with pytest.raises(OTLPDecodeError, match=r"duplicate key|repeats the field"):
             read_traces(source, format=fmt)
+
+
+# ------------------------------------------------------------------ format="auto" detection
+
+
+@pytest.mark.parametrize(
+    ("data", "says"),
+    [
+        (bytes(8), "8 zero bytes"),
+        (b"P8", "text that is not JSON: 'P8'"),
+        (b"null", "expected a JSON object (ExportTraceServiceRequest), got null"),
+        (b" 42\n", "expected a JSON object (ExportTraceServiceRequest), got a number"),
+        (b"\x28\xb5\x2f\xfd\x00\x58", "zstd"),
+        (b"\x81\x02\x03\x04\x05", "starts with bytes 81 02 03 04 05"),
+    ],
+)
+def test_auto_rejects_what_is_not_trace_data_naming_it(data, says):
+    # Issue 9.12: 8 zero bytes and b"P8" read as 0 spans; null and 42 were "not a valid
+    # OTLP/protobuf"
+    with pytest.raises(OTLPDecodeError) as info:
+        read_traces(data)
+    assert says in str(info.value)
+    assert "protobuf" not in info.value.reason or "a binary request" in info.value.reason
+
+
+def test_auto_reads_utf16_json_and_large_frames():
+    msg = trace_pb2.TracesData()
+    sp = msg.resource_spans.add().scope_spans.add().spans.add()
+    sp.trace_id, sp.span_id, sp.name = bytes(range(1, 17)), bytes(range(1, 9)), "x"
+    text = to_json(msg).decode()
+    want = [("0102030405060708090a0b0c0d0e0f10", "0102030405060708", "x")]
+    for encoding in ("utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-8-sig"):
+        table = read_traces(text.encode(encoding))
+        assert [(s.trace_id, s.span_id, s.name) for s in table] == want, encoding
+    # a frame of 16 MiB or more has a first length byte other than 0x00
+    sp.name = "n" * (16 << 20)
+    binary = msg.SerializeToString()
+    assert binary[:1] == b"\n" and len(binary).to_bytes(4, "big")[0] == 1
+    table = read_traces(framed(binary, binary))
+    assert len(table) == 2 and table[1].name == sp.name
+
+
+def test_metrics_and_logs_messages_are_named_not_read_as_spans():
+    # Issue 9.12: a metric named with 16 characters and described with 8 parsed as one
+    # span with bogus ids. Built with the opentelemetry-proto metrics and logs classes.
+    metrics = metrics_service_pb2.ExportMetricsServiceRequest()
+    metric = metrics.resource_metrics.add().scope_metrics.add().metrics.add()
+    metric.name, metric.description = "x" * 16, "d" * 8
+    metric.sum.data_points.add(as_int=5, time_unix_nano=7)
+    logs = logs_service_pb2.ExportLogsServiceRequest()
+    record = logs.resource_logs.add().scope_logs.add().log_records.add(time_unix_nano=5)
+    record.body.string_value = "hello"
+    for message, signal in ((metrics, "metrics"), (logs, "logs")):
+        for data, fmt in (
+            (message.SerializeToString(), "auto"),
+            (message.SerializeToString(), "protobuf"),
+            (framed(message.SerializeToString()), "auto"),
+        ):
+            with pytest.raises(OTLPDecodeError, match=f"reads as OTLP {signal}, not traces"):
+                read_traces(data, format=fmt)
+
+
+@settings(max_examples=300 * SCALE, deadline=None)
+@given(st.binary(min_size=1, max_size=64))
+def test_fuzz_auto_reads_only_what_carries_a_trace_signature(data):
+    try:
+        read_traces(data)
+    except OTLPDecodeError:
+        return
+    stripped = data.lstrip(b" \t\r\n")
+    frame = len(data) > 4 and data[4:].lstrip(b" \t\r\n")[:1] in (b"\n", b"{")
+    assert data[:1] == b"\n" or stripped[:1] in (b"{", b"[") or frame, data

@@ -9,15 +9,20 @@ Accepted inputs (``format``):
   OTLP/HTTP request body;
 * ``"protobuf-stream"``: the ``file`` exporter's ``format: proto`` file: frames of a 4-byte
   big-endian length followed by a serialized request (a frame holding JSON is read too);
-* ``"auto"`` (default) picks one of the above from the first bytes.
+* ``"auto"`` (default) picks one of the above from the first bytes: JSON if they start
+  with ``{`` or ``[`` (after blanks) or a byte-order mark, or are UTF-16/32 JSON; binary
+  if the first byte is 0x0A (field 1, ``resource_spans``); frames if a 4-byte length is
+  followed by 0x0A or ``{``; any other JSON value is reported as such. Anything else is
+  an error saying what the input looks like (zero bytes, text, zstd, ...), and a binary
+  message that reads as OTLP metrics or logs is named as such.
 
 Ids come out as lowercase hex; an all-zero or absent ``parentSpanId`` means "no parent"
 (``""``). A span whose own trace or span id is empty or all zeros, whose end precedes its
 start, or whose time was written as a float above 2**53 is kept and flagged in its
 ``problems`` (counted by `SpanTable.invalid_count`); ``strict=True`` makes it an error.
-``null`` for any field means the field is unset, as ProtoJSON says. Every format may be gzip-compressed
-(detected by the magic bytes). The source is a path, a bytes-like object or a binary file
-object.
+``null`` for any field means the field is unset, as ProtoJSON says. Every format may be
+gzip-compressed (detected by the magic bytes). The source is a path, a bytes-like object
+or a binary file object.
 
 What streams: `iter_trace_batches` reads a file of any size in bounded memory. JSON
 lines and length-prefixed frames are decoded one line / frame at a time. A single OTLP/JSON
@@ -500,16 +505,56 @@ def _is_json_frame(payload: bytes) -> bool:
     return payload[:1] != b"\n" and payload.lstrip(b" \t\r\n")[:1] == b"{"
 
 
+_JSON_START = frozenset(b'{["-0123456789tfn')
+_BOMS = (b"\x00\x00\xfe\xff", b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+_MAGIC = {
+    b"\x28\xb5\x2f\xfd": "zstd-compressed data (only gzip is detected)",
+    b"PK\x03\x04": "a zip archive",
+    b"BZh": "bzip2-compressed data (only gzip is detected)",
+    b"\xfd7zXZ": "xz-compressed data (only gzip is detected)",
+    b"\xff\x06\x00\x00sNaPpY": "snappy-framed data (only gzip is detected)",
+}
+
+
+# --8<-- [start:detect]
 def _detect(inp: _Input) -> str:
+    """The format of ``inp`` from its first bytes, or an error naming what it looks like."""
     head = inp.stream.peek(64)[:64]
-    stripped = head.lstrip(b" \t\r\n\xef\xbb\xbf")
     if not head:
         raise inp.error("empty input: no OTLP document to detect (pass format= to accept it)")
-    if stripped[:1] in (b"{", b"["):
-        return "json?"
-    if head[:1] == b"\x00":
-        return "protobuf-stream"
-    return "protobuf"
+    stripped = head.lstrip(b" \t\r\n")
+    if head.startswith(_BOMS) or stripped[:1] in (b"{", b"["):
+        return "json?"  # UTF-8, or UTF-16/32 with a byte-order mark
+    if head[0] == 0x0A:  # field 1 (resource_spans), length-delimited
+        return "protobuf"
+    size, body = int.from_bytes(head[:4], "big"), head[4:]
+    if size and (body[:1] == b"\n" or body.lstrip(b" \t\r\n")[:1] == b"{"):
+        return "protobuf-stream"  # a 4-byte length, then a binary or JSON request
+    encoding = json.detect_encoding(head)
+    text = head.decode(encoding, "ignore").lstrip(" \t\r\n")
+    if encoding != "utf-8" and text[:1] in ("{", "["):
+        return "json?"  # UTF-16/32 without a byte-order mark
+    if stripped and stripped[0] in _JSON_START:
+        return "json?"  # a JSON value that is not an object: the decoder says which
+    raise inp.error(f"not OTLP trace data: {_looks_like(head)}")
+
+
+# --8<-- [end:detect]
+
+
+def _looks_like(head: bytes) -> str:
+    """What the first bytes of an input that is no OTLP format look like, in words."""
+    for magic, what in _MAGIC.items():
+        if head.startswith(magic):
+            return f"it looks like {what}"
+    if not any(head):
+        return f"it starts with {len(head)} zero bytes (a zero-filled or truncated file?)"
+    if all(32 <= b < 127 or b in b"\t\r\n" for b in head):
+        return f"it looks like text that is not JSON: {head[:24].decode()!r}"
+    return (
+        f"it starts with bytes {head[:8].hex(' ')}; OTLP/JSON starts with '{{', a binary "
+        "request with 0x0a, a file-exporter frame with a 4-byte length and then one of those"
+    )
 
 
 def _decode_units(inp: _Input, fmt: str, out: dict[str, list[Any]]) -> Iterator[None]:
