@@ -19,6 +19,7 @@ Examples:
 from otlpkb.consistency.history import KINDS, History, Operation
 from otlpkb.consistency.jepsen import parse_jepsen_log
 from otlpkb.consistency.linearizability import (
+    DEFAULT_MAX_STATES,
     LinearizabilityResult,
     SearchLimitError,
     check_linearizability,
@@ -36,6 +37,7 @@ from otlpkb.consistency.sessions import (
 
 __all__ = [
     "CAS_REGISTER",
+    "DEFAULT_MAX_STATES",
     "GUARANTEES",
     "KINDS",
     "KV_STORE",
