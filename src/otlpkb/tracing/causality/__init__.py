@@ -28,6 +28,7 @@ from otlpkb.tracing.causality.clock_skew import (
     adjust_clock_skew,
     detect_clock_skew,
     inject_clock_skew,
+    jaeger_host_key,
 )
 from otlpkb.tracing.causality.logical_clocks import (
     Event,
@@ -61,6 +62,7 @@ __all__ = [
     "happens_before",
     "happens_before_pairs",
     "inject_clock_skew",
+    "jaeger_host_key",
     "lamport_timestamps",
     "vector_timestamps",
 ]

@@ -3,7 +3,9 @@
 `detect_clock_skew` finds parent/child pairs on different clocks whose timestamps break
 causality; `adjust_clock_skew` shifts skewed subtrees back, with the smallest shift
 (``"contain"``) or by centring the child in its parent as Jaeger's clock-skew adjuster
-does (``"center"``); `inject_clock_skew` makes test data.
+does (``"center"``); `inject_clock_skew` makes test data; `jaeger_host_key` is the clock
+domain Jaeger uses. A clock domain of ``""`` means "unknown": such a span is judged
+against its parent like a span on another clock, as Jaeger does.
 
 See the chapter *Causality and partial order* (3.3).
 
@@ -33,6 +35,7 @@ __all__ = [
     "adjust_clock_skew",
     "detect_clock_skew",
     "inject_clock_skew",
+    "jaeger_host_key",
 ]
 
 SERVER, CLIENT = 2, 3  # OTLP SpanKind values
@@ -100,6 +103,46 @@ def _smallest_shift(start: int, end: int, lo: int, hi: int | None) -> int:
 # --8<-- [end:shift]
 
 
+def _centre_shift(start: int, end: int, p_start: int, p_end: int) -> int:
+    """Jaeger's shift: none if the child fits, else centre it; a longer child only
+    must not start first. Span kinds play no part."""
+    if end - start > p_end - p_start:
+        return max(0, p_start - start)
+    if start >= p_start and end <= p_end:
+        return 0
+    return p_start + ((p_end - p_start) - (end - start)) // 2 - start
+
+
+def jaeger_host_key(span: SpanLike) -> str:
+    """The clock domain Jaeger's adjuster uses: the resource's ``host.id``, else
+    ``host.ip`` (a string, or the first of a list), else ``host.name``, else ``""``.
+
+    Pass it as ``clock=jaeger_host_key`` (spans need ``resource_attributes``, as
+    ``otlpkb.otlp.Span`` has). Jaeger v2's ``cmd/query/app/querysvc/v2/adjuster/clockskew.go``
+    (``hostKey``); Jaeger v1 used the ``ip`` process tag.
+
+    Examples:
+        >>> from types import SimpleNamespace as S
+        >>> jaeger_host_key(S(resource_attributes={"host.ip": ["10.0.0.7", "::1"],
+        ...                                        "host.name": "web-1"}))
+        '10.0.0.7'
+    """
+    attrs = getattr(span, "resource_attributes", None) or {}
+    if "host.id" in attrs:
+        return str(attrs["host.id"])
+    ip = attrs.get("host.ip")
+    if isinstance(ip, str):
+        return ip
+    if isinstance(ip, list | tuple) and ip:
+        return str(ip[0])
+    name = attrs.get("host.name")
+    return name if isinstance(name, str) else ""
+
+
+def _same_clock(a: str, b: str) -> bool:
+    return a == b and a != ""  # an unknown clock ("") is never known to be the same
+
+
 def _check_args(min_latency_ns: int, tolerance_ns: int) -> None:
     for name, value in (("min_latency_ns", min_latency_ns), ("tolerance_ns", tolerance_ns)):
         if isinstance(value, bool) or not isinstance(value, int):
@@ -145,7 +188,7 @@ def detect_clock_skew(
         tolerance_ns: ignore violations up to this size (timestamp granularity).
         min_latency_ns: the one-way network latency to allow on each side of an RPC.
         clock: maps a span to its clock domain; default ``service_name``. Jaeger uses the
-            host (for OTLP: ``lambda s: s.resource_attributes.get("host.name", "")``).
+            host: `jaeger_host_key`.
 
     Returns:
         Findings in trace, then input order.
@@ -173,7 +216,7 @@ def detect_clock_skew(
         if parent is None or parent is s:
             continue
         pc, cc = clock_of(parent), clock_of(s)
-        if pc == cc:
+        if _same_clock(pc, cc):
             continue
         lo, hi, relation = _window(
             parent.start_time_unix_nano,
@@ -263,14 +306,16 @@ def adjust_clock_skew(
 
     Walks each trace from its roots (spans whose parent is absent keep their times).
     A child on the same clock as its parent inherits the parent's shift, since one clock
-    has one error. A child on another clock gets its own shift, computed against the
-    parent's *adjusted* times: zero if it already fits the window of
-    `detect_clock_skew`, else
+    has one error. A child on another (or an unknown, ``""``) clock gets its own shift,
+    computed against the parent's *adjusted* times:
 
-    * ``"contain"``: the shift of smallest absolute value that makes it fit;
-    * ``"center"``: the shift that centres it in the parent, Jaeger's rule (network
-      latency split evenly between request and response); a child longer than the parent
-      is only moved so as not to start before it.
+    * ``"contain"``: zero if it fits the window of `detect_clock_skew` (which depends
+      on the span kinds), else the shift of smallest absolute value that makes it fit;
+    * ``"center"``: Jaeger's rule (``calculateSkew`` in Jaeger v2's
+      ``cmd/query/app/querysvc/v2/adjuster/clockskew.go``), whatever the span kinds:
+      zero if the child lies within the parent; a child longer than the parent is only
+      moved so as not to start before it; any other child is centred (network latency
+      split evenly between request and response). ``min_latency_ns`` plays no part.
 
     Shifts move start, end and event times together; durations never change. The input is
     not modified: adjusted spans are copies made with `dataclasses.replace`.
@@ -317,22 +362,18 @@ def adjust_clock_skew(
         d = 0
         if parent is not None:
             pd = delta[(parent.trace_id, parent.span_id)]
-            if clock_of(parent) == clock_of(span):
+            if _same_clock(clock_of(parent), clock_of(span)):
                 d = pd
             else:
                 p_start = parent.start_time_unix_nano + pd
                 p_end = parent.end_time_unix_nano + pd
-                lo, hi, _ = _window(p_start, p_end, span, parent.kind, min_latency_ns)
                 start, end = span.start_time_unix_nano, span.end_time_unix_nano
-                fits = start >= lo and (hi is None or end <= hi)
-                if fits:
-                    d = 0
-                elif mode == "contain" or hi is None:
-                    d = _smallest_shift(start, end, lo, hi)
-                elif end - start > hi - lo:  # Jaeger: too long to centre; do not start first
-                    d = max(0, lo - start)
+                if mode == "center":
+                    d = _centre_shift(start, end, p_start, p_end)
                 else:
-                    d = lo + ((hi - lo) - (end - start)) // 2 - start
+                    lo, hi, _ = _window(p_start, p_end, span, parent.kind, min_latency_ns)
+                    fits = start >= lo and (hi is None or end <= hi)
+                    d = 0 if fits else _smallest_shift(start, end, lo, hi)
         delta[key] = d
         stack.extend((c, span) for c in reversed(children[key]))
     shifted = {k: _shifted(s, delta.get(k, 0)) for k, s in by_key.items()}  # loops: 0
