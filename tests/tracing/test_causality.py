@@ -43,9 +43,9 @@ from otlpkb.tracing.causality import (
     causal_order,
     concurrent,
     detect_clock_skew,
-    jaeger_host_key,
     happens_before,
     happens_before_pairs,
+    jaeger_host_key,
     lamport_timestamps,
     vector_timestamps,
 )
@@ -693,9 +693,7 @@ def test_jaeger_host_key_and_unknown_clocks():
         return Sp("t", "x", "", kind=1, resource_attributes=attrs)
 
     assert jaeger_host_key(on(**{"host.id": "i-1", "host.ip": "10.0.0.1"})) == "i-1"
-    assert jaeger_host_key(on(**{"host.ip": ["10.0.0.2", "::1"], "host.name": "h"})) == (
-        "10.0.0.2"
-    )
+    assert jaeger_host_key(on(**{"host.ip": ["10.0.0.2", "::1"], "host.name": "h"})) == ("10.0.0.2")
     assert jaeger_host_key(on(**{"host.name": "web-1"})) == "web-1"
     assert jaeger_host_key(on()) == ""
     # spans without any host key are on unknown clocks: judged against their parent even

@@ -104,8 +104,11 @@ def _smallest_shift(start: int, end: int, lo: int, hi: int | None) -> int:
 
 
 def _centre_shift(start: int, end: int, p_start: int, p_end: int) -> int:
-    """Jaeger's shift: none if the child fits, else centre it; a longer child only
-    must not start first. Span kinds play no part."""
+    """Jaeger's shift, whatever the span kinds.
+
+    None if the child fits; a child longer than the parent only must not start first;
+    any other child is centred.
+    """
     if end - start > p_end - p_start:
         return max(0, p_start - start)
     if start >= p_start and end <= p_end:
@@ -114,12 +117,13 @@ def _centre_shift(start: int, end: int, p_start: int, p_end: int) -> int:
 
 
 def jaeger_host_key(span: SpanLike) -> str:
-    """The clock domain Jaeger's adjuster uses: the resource's ``host.id``, else
-    ``host.ip`` (a string, or the first of a list), else ``host.name``, else ``""``.
+    """The clock domain Jaeger's clock-skew adjuster uses for a span.
 
-    Pass it as ``clock=jaeger_host_key`` (spans need ``resource_attributes``, as
-    ``otlpkb.otlp.Span`` has). Jaeger v2's ``cmd/query/app/querysvc/v2/adjuster/clockskew.go``
-    (``hostKey``); Jaeger v1 used the ``ip`` process tag.
+    The resource's ``host.id``, else ``host.ip`` (a string, or the first of a list), else
+    ``host.name``, else ``""`` (unknown). Pass it as ``clock=jaeger_host_key`` (spans
+    need ``resource_attributes``, as ``otlpkb.otlp.Span`` has). Source: ``hostKey`` in
+    Jaeger v2's ``cmd/query/app/querysvc/v2/adjuster/clockskew.go``; Jaeger v1 used the
+    ``ip`` process tag.
 
     Examples:
         >>> from types import SimpleNamespace as S
