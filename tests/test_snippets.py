@@ -35,7 +35,6 @@ NOT_YET_RECUT = {
         "fault_tolerance/reliability",
         "distributed_systems/tracing",
         "distributed_systems/cycle_detection",
-        "distributed_systems/causality",
         "distributed_systems/consistency",
     )
 }

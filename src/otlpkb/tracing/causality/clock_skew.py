@@ -84,7 +84,6 @@ def _window(
     return parent_start, None, "start"
 
 
-# --8<-- [start:shift]
 def _smallest_shift(start: int, end: int, lo: int, hi: int | None) -> int:
     """The shift ``d`` of smallest ``|d|`` that puts ``[start + d, end + d]`` in ``[lo, hi]``.
 
@@ -92,15 +91,14 @@ def _smallest_shift(start: int, end: int, lo: int, hi: int | None) -> int:
     into it. A child longer than the window cannot fit: then the shifts that make it cover
     the window, ``[hi - end, lo - start]``, are the least wrong, and 0 is clipped into those.
     """
+    # --8<-- [start:shift]
     need_lo = lo - start
     if hi is None:
         return max(0, need_lo)
     need_hi = hi - end
     a, b = min(need_lo, need_hi), max(need_lo, need_hi)
     return min(max(0, a), b)
-
-
-# --8<-- [end:shift]
+    # --8<-- [end:shift]
 
 
 def _centre_shift(start: int, end: int, p_start: int, p_end: int) -> int:
@@ -109,11 +107,13 @@ def _centre_shift(start: int, end: int, p_start: int, p_end: int) -> int:
     None if the child fits; a child longer than the parent only must not start first;
     any other child is centred.
     """
+    # --8<-- [start:centre]
     if end - start > p_end - p_start:
         return max(0, p_start - start)
     if start >= p_start and end <= p_end:
         return 0
     return p_start + ((p_end - p_start) - (end - start)) // 2 - start
+    # --8<-- [end:centre]
 
 
 def jaeger_host_key(span: SpanLike) -> str:
@@ -298,7 +298,6 @@ Sp(service_name='b', start_time_unix_nano=7, end_time_unix_nano=12)]
     return [_shifted(s, delta_ns) if s.service_name == service else s for s in spans]
 
 
-# --8<-- [start:adjust]
 def adjust_clock_skew(
     spans: Iterable[S],
     *,
@@ -359,6 +358,7 @@ def adjust_clock_skew(
     records = list(spans)
     by_key, children, roots = _index(records)
     delta: dict[SpanKey, int] = {}
+    # --8<-- [start:adjust]
     stack: list[tuple[S, S | None]] = [(r, None) for r in reversed(roots)]
     while stack:
         span, parent = stack.pop()
@@ -380,12 +380,10 @@ def adjust_clock_skew(
                     d = 0 if fits else _smallest_shift(start, end, lo, hi)
         delta[key] = d
         stack.extend((c, span) for c in reversed(children[key]))
+    # --8<-- [end:adjust]
     shifted = {k: _shifted(s, delta.get(k, 0)) for k, s in by_key.items()}  # loops: 0
     out = [
         shifted[(s.trace_id, s.span_id)] if by_key[(s.trace_id, s.span_id)] is s else s
         for s in records
     ]
     return SkewAdjustment(out, {k: d for k, d in delta.items() if d})
-
-
-# --8<-- [end:adjust]

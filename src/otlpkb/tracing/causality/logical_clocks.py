@@ -38,7 +38,6 @@ __all__ = [
 ]
 
 
-# --8<-- [start:lamport]
 class LamportClock:
     """A Lamport logical clock (Lamport 1978, rules IR1 and IR2).
 
@@ -92,10 +91,6 @@ class LamportClock:
         return f"LamportClock({self._time})"
 
 
-# --8<-- [end:lamport]
-
-
-# --8<-- [start:vector]
 class VectorTimestamp:
     """An immutable vector timestamp: one counter per process (absent means 0).
 
@@ -133,16 +128,20 @@ class VectorTimestamp:
 
     def merge(self, other: VectorTimestamp) -> VectorTimestamp:
         """The componentwise maximum (the least upper bound of the two)."""
+        # --8<-- [start:vector-merge]
         merged = dict(self._counts)
         for process, count in other._counts:
             merged[process] = max(merged.get(process, 0), count)
         return VectorTimestamp(merged)
+        # --8<-- [end:vector-merge]
 
     def __le__(self, other: object) -> bool:
         if not isinstance(other, VectorTimestamp):
             return NotImplemented
+        # --8<-- [start:vector-order]
         theirs = dict(other._counts)
         return all(count <= theirs.get(process, 0) for process, count in self._counts)
+        # --8<-- [end:vector-order]
 
     def __lt__(self, other: object) -> bool:
         if not isinstance(other, VectorTimestamp):
@@ -255,9 +254,6 @@ def concurrent(a: VectorTimestamp, b: VectorTimestamp) -> bool:
     return a.concurrent(b)
 
 
-# --8<-- [end:vector]
-
-
 @dataclass(frozen=True)
 class Event:
     """One event of a process in a message-passing execution.
@@ -343,7 +339,6 @@ def _replay(execution: Execution, visit: Callable[[str, Event], None]) -> None:
             raise ValueError(f"execution has a causal cycle: events {stuck} wait on each other")
 
 
-# --8<-- [start:execution]
 T_co = TypeVar("T_co", covariant=True)
 
 
@@ -355,6 +350,7 @@ class _Clock(Protocol[T_co]):
 
 def _timestamps(execution: Execution, make_clock: Callable[[str], _Clock[T_co]]) -> dict[str, T_co]:
     """Replay ``execution`` with one clock per process; every event's timestamp."""
+    # --8<-- [start:replay]
     clocks = {p: make_clock(p) for p in execution}
     stamp: dict[str, T_co] = {}
     sent: dict[str, T_co] = {}
@@ -370,6 +366,7 @@ def _timestamps(execution: Execution, make_clock: Callable[[str], _Clock[T_co]])
 
     _replay(execution, visit)
     return {e.name: stamp[e.name] for events in execution.values() for e in events}
+    # --8<-- [end:replay]
 
 
 def lamport_timestamps(execution: Execution) -> dict[str, int]:
@@ -414,7 +411,9 @@ def happens_before_pairs(execution: Execution) -> frozenset[tuple[str, str]]:
         [('a', 'c'), ('b', 'c')]
     """
     sender = _validate(execution)
-    succ: dict[str, list[str]] = {e.name: [] for events in execution.values() for e in events}
+    # --8<-- [start:happens-before]
+    names = [e.name for events in execution.values() for e in events]
+    succ: dict[str, list[str]] = {name: [] for name in names}
     for events in execution.values():
         for e1, e2 in itertools.pairwise(events):
             succ[e1.name].append(e2.name)
@@ -435,6 +434,4 @@ def happens_before_pairs(execution: Execution) -> frozenset[tuple[str, str]]:
             raise ValueError(f"execution has a causal cycle through event {a!r}")
         pairs.update((a, b) for b in seen)
     return frozenset(pairs)
-
-
-# --8<-- [end:execution]
+    # --8<-- [end:happens-before]

@@ -25,6 +25,8 @@ from otlpkb.otlp.spans import SpanLike
 
 __all__ = ["CausalEdge", "CausalOrder", "SpanKey", "causal_order"]
 
+_Reason = Literal["parent", "message", "link"]
+
 PRODUCER, CONSUMER = 4, 5  # OTLP SpanKind values
 
 SpanKey = tuple[str, str]
@@ -47,7 +49,6 @@ class CausalEdge:
     reason: Literal["parent", "message", "link"]
 
 
-# --8<-- [start:order]
 class CausalOrder:
     """The causal partial order on the start events of a set of spans.
 
@@ -139,6 +140,7 @@ def causal_order(spans: Iterable[SpanLike]) -> CausalOrder:
         >>> order.precedes(("t", "a"), ("t", "c")), order.concurrent(("t", "b"), ("t", "c"))
         (True, True)
     """
+    # --8<-- [start:order]
     records = list(spans)
     kind: dict[SpanKey, int] = {}
     for s in records:
@@ -146,7 +148,7 @@ def causal_order(spans: Iterable[SpanLike]) -> CausalOrder:
     edges: list[CausalEdge] = []
     seen: set[tuple[SpanKey, SpanKey]] = set()
 
-    def add(before: SpanKey, after: SpanKey, reason: Literal["parent", "message", "link"]) -> None:
+    def add(before: SpanKey, after: SpanKey, reason: _Reason) -> None:
         if (before, after) not in seen:
             seen.add((before, after))
             edges.append(CausalEdge(before, after, reason))
@@ -163,6 +165,4 @@ def causal_order(spans: Iterable[SpanLike]) -> CausalOrder:
                 pair = (kind[cause], s.kind) == (PRODUCER, CONSUMER)
                 add(cause, me, "message" if pair else "link")
     return CausalOrder(list(kind), edges)
-
-
-# --8<-- [end:order]
+    # --8<-- [end:order]
