@@ -162,6 +162,7 @@ def strict_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         >>> json.loads('{"parent_span_id": "ab"}', object_pairs_hook=strict_object)
         {'parentSpanId': 'ab'}
     """
+    # --8<-- [start:strict_object]
     obj = dict(pairs)
     if (
         len(obj) == len(pairs)
@@ -169,6 +170,7 @@ def strict_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         and None not in obj.values()
     ):
         return obj
+    # --8<-- [end:strict_object]
     obj = {}
     spelled: dict[str, str] = {}
     for key, value in pairs:
@@ -529,7 +531,6 @@ def _list(value: object, field: str) -> list[Any] | None:
     return None if value is None else _arr(value, field)
 
 
-# --8<-- [start:decode_span]
 def _decode_span(
     span: object,
     out: dict[str, list[Any]],
@@ -540,6 +541,7 @@ def _decode_span(
 ) -> None:
     if type(span) is not dict:
         _fail("", f"expected a span object, got {_type_name(span)}")
+    # --8<-- [start:decode_span]
     get = span.get
     problems: list[str] = []
     trace_id = _context_id(get("traceId", ""), "traceId", 16, problems, strict)
@@ -553,6 +555,7 @@ def _decode_span(
     attrs = _list(get("attributes"), "attributes")
     events = _list(get("events"), "events")
     links = _list(get("links"), "links")
+    # --8<-- [end:decode_span]
     # All fields are validated before any column is appended: a bad span leaves no trace.
     row = (
         trace_id,
@@ -580,8 +583,6 @@ def _decode_span(
     for name, value in zip(COLUMNS, row, strict=True):
         out[name].append(value)
 
-
-# --8<-- [end:decode_span]
 
 _OTHER_SIGNALS = {
     "resourceMetrics": "metrics",

@@ -516,12 +516,12 @@ _MAGIC = {
 }
 
 
-# --8<-- [start:detect]
 def _detect(inp: _Input) -> str:
     """The format of ``inp`` from its first bytes, or an error naming what it looks like."""
+    # --8<-- [start:detect]
     head = inp.stream.peek(64)[:64]
     if not head:
-        raise inp.error("empty input: no OTLP document to detect (pass format= to accept it)")
+        raise inp.error("empty input: no OTLP document to detect (pass format=)")
     stripped = head.lstrip(b" \t\r\n")
     if head.startswith(_BOMS) or stripped[:1] in (b"{", b"["):
         return "json?"  # UTF-8, or UTF-16/32 with a byte-order mark
@@ -537,9 +537,7 @@ def _detect(inp: _Input) -> str:
     if stripped and stripped[0] in _JSON_START:
         return "json?"  # a JSON value that is not an object: the decoder says which
     raise inp.error(f"not OTLP trace data: {_looks_like(head)}")
-
-
-# --8<-- [end:detect]
+    # --8<-- [end:detect]
 
 
 def _looks_like(head: bytes) -> str:
@@ -581,6 +579,7 @@ def _decode_units(inp: _Input, fmt: str, out: dict[str, list[Any]]) -> Iterator[
                         f"truncated frame header: {len(header)} of 4 length bytes",
                         byte_offset=offset,
                     )
+                # --8<-- [start:frames]
                 size = int.from_bytes(header, "big")
                 payload = _read_exactly(stream, size)
                 if len(payload) < size:
@@ -594,6 +593,7 @@ def _decode_units(inp: _Input, fmt: str, out: dict[str, list[Any]]) -> Iterator[
                 else:
                     _decode_proto_unit(inp, payload, out, offset=offset + 4)
                 offset += 4 + size
+                # --8<-- [end:frames]
                 yield None
     except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
         raise inp.error(f"corrupt or truncated gzip stream: {exc}") from None
@@ -627,7 +627,6 @@ def _check_format(format: str) -> str:
     return format
 
 
-# --8<-- [start:read_traces]
 def read_traces(source: Source, *, format: Format = "auto", strict: bool = False) -> SpanTable:
     """Read every span of an OTLP trace file or payload into a `SpanTable`.
 
@@ -657,9 +656,6 @@ def read_traces(source: Source, *, format: Format = "auto", strict: bool = False
     finally:
         inp.close()
     return SpanTable._wrap(out)
-
-
-# --8<-- [end:read_traces]
 
 
 def iter_trace_batches(

@@ -126,7 +126,6 @@ class SpanLike(Protocol):
         """Links to other spans."""
 
 
-# --8<-- [start:span]
 @dataclass(frozen=True, slots=True)
 class Span:
     """One span: a named, timed operation within a trace.
@@ -159,6 +158,7 @@ class Span:
             start, a time written as a float); empty for a valid span.
     """
 
+    # --8<-- [start:span]
     trace_id: str
     span_id: str
     parent_span_id: str
@@ -181,14 +181,13 @@ class Span:
     dropped_events_count: int = 0
     dropped_links_count: int = 0
     problems: tuple[str, ...] = ()
+    # --8<-- [end:span]
 
     @property
     def duration_nano(self) -> int:
         """``end_time_unix_nano - start_time_unix_nano``."""
         return self.end_time_unix_nano - self.start_time_unix_nano
 
-
-# --8<-- [end:span]
 
 COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(Span))
 """The column names of a `SpanTable`, in `Span` field order."""

@@ -60,7 +60,6 @@ __all__ = [
 MAX_TRACESTATE_MEMBERS = 32
 """The W3C limit on ``tracestate`` list members."""
 
-# --8<-- [start:grammar]
 # traceparent = version "-" trace-id "-" parent-id "-" trace-flags   (all lowercase hex)
 _TRACEPARENT = re.compile(r"([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})")
 _OWS = " \t"
@@ -74,7 +73,6 @@ _KEY_LEVEL2 = re.compile(r"[a-z0-9][a-z0-9_\-*/@]{0,255}")
 _KEYS = {1: _KEY_LEVEL1, 2: _KEY_LEVEL2}
 # value = 0*255(chr) nblk-chr;  chr = %x20 / nblk-chr;  nblk-chr = %x21-2B / %x2D-3C / %x3E-7E
 _VALUE = re.compile(r"[\x20-\x2b\x2d-\x3c\x3e-\x7e]{0,255}[\x21-\x2b\x2d-\x3c\x3e-\x7e]")
-# --8<-- [end:grammar]
 
 
 @dataclass(frozen=True)
@@ -106,7 +104,6 @@ class TraceContext:
         return format_traceparent(self.trace_id, self.parent_id, self.flags)
 
 
-# --8<-- [start:parse_traceparent]
 def parse_traceparent(value: str) -> tuple[str, str, str, str] | None:
     """Parse one ``traceparent`` value into (version, trace_id, parent_id, flags).
 
@@ -115,6 +112,7 @@ def parse_traceparent(value: str) -> tuple[str, str, str, str] | None:
     """
     if not isinstance(value, str):
         return None
+    # --8<-- [start:parse_traceparent]
     value = value.strip(_OWS)
     if len(value) < 55:
         return None
@@ -131,9 +129,7 @@ def parse_traceparent(value: str) -> tuple[str, str, str, str] | None:
     if trace_id == "0" * 32 or parent_id == "0" * 16:
         return None
     return version, trace_id, parent_id, flags
-
-
-# --8<-- [end:parse_traceparent]
+    # --8<-- [end:parse_traceparent]
 
 
 def _check_level(level: object) -> int:
@@ -183,7 +179,6 @@ def parse_tracestate(value: str, *, level: int = 2) -> list[tuple[str, str]] | N
     return entries
 
 
-# --8<-- [start:extract]
 def extract_trace_context(
     headers: Iterable[tuple[str, str]], *, level: int = 2
 ) -> TraceContext | None:
@@ -223,9 +218,6 @@ def extract_trace_context(
         return None
     tracestate = parse_tracestate(",".join(states), level=level) if states else []
     return TraceContext(*parsed, tracestate=tracestate or [])
-
-
-# --8<-- [end:extract]
 
 
 def format_traceparent(
