@@ -33,7 +33,6 @@ NOT_YET_RECUT = {
         "fault_tolerance/failure_detection",
         "fault_tolerance/recovery",
         "fault_tolerance/reliability",
-        "distributed_systems/consistency",
     )
 }
 

@@ -154,7 +154,6 @@ class _Outcome:
     explored: int
 
 
-# --8<-- [start:search]
 def _search(
     ops: Sequence[Operation],
     model: Model,
@@ -238,6 +237,7 @@ def _search(
                         node = nxt[node]
                 best[0][low:] = [i for i, *_ in stack[low:]]
                 best, low = (best[0], stuck), len(stack)
+            # --8<-- [start:backtrack]
             if not stack:
                 return _Outcome(False, [], best[0], best[1], explored)
             i, state, phase, due = stack.pop()
@@ -247,7 +247,9 @@ def _search(
             remaining += not pending[i]
             observe = bool(stack) and pending[stack[-1][0]]
             entry, phase, due = advance(nxt[2 * i], phase, due)
+            # --8<-- [end:backtrack]
             continue
+        # --8<-- [start:search]
         i = entry >> 1
         if (observe and blind[i]) or (twin[i] >= 0 and not linearized >> twin[i] & 1):
             legal, new_state = False, state
@@ -263,7 +265,8 @@ def _search(
                     seen.add((bits, new_state, then))
                 explored += 1
                 if max_states is not None and explored > max_states:
-                    raise SearchLimitError(f"explored more than max_states={max_states}", explored)
+                    limit = f"explored more than max_states={max_states}"
+                    raise SearchLimitError(limit, explored)
                 stack.append((i, state, phase, due))
                 lift(i)
                 linearized, state, observe = bits, new_state, then
@@ -271,11 +274,9 @@ def _search(
                 entry, phase, due = advance(nxt[head], 0, -1)
                 continue
         entry, phase, due = advance(nxt[entry], phase, due)
+        # --8<-- [end:search]
     order = [i for i, *_ in stack]
     return _Outcome(True, order, order, [], explored)
-
-
-# --8<-- [end:search]
 
 
 def linearization_points(
@@ -332,7 +333,6 @@ def linearization_points(
     return tuple(e if math.isinf(lt) else (e + lt) / 2 for e, lt in zip(early, late, strict=True))
 
 
-# --8<-- [start:check]
 def check_linearizability(
     history: History,
     model: str | Model = "cas-register",
@@ -386,6 +386,7 @@ def check_linearizability(
     if per_key and not m.per_key:
         m = dataclasses.replace(m, per_key=True)  # each key an independent object
     m.validate(history.operations)
+    # --8<-- [start:check]
     groups: dict[Hashable, list[int]] = {}
     for i, op in enumerate(history):
         if op.kind == "read" and op.pending:
@@ -409,6 +410,7 @@ def check_linearizability(
             explored += exc.states_explored
             gave_up.append(key)
             continue  # another key may still be not linearizable: a definite answer
+        # --8<-- [end:check]
         explored += out.explored
         if not out.ok:
             return LinearizabilityResult(
@@ -429,6 +431,3 @@ def check_linearizability(
     # Merge the keys' linearizations by linearization point: a global linearization.
     merged = tuple(i for _, _, i in sorted(timed, key=lambda x: (x[0], x[1])))
     return LinearizabilityResult(True, m.name, merged, merged, (), None, explored, len(groups))
-
-
-# --8<-- [end:check]

@@ -79,9 +79,9 @@ class Model:
                 )
 
 
-# --8<-- [start:step]
 def _register_step(state: Hashable, op: Operation) -> tuple[bool, Hashable]:
     """Read/write register; a cas (CAS register) compares then swaps."""
+    # --8<-- [start:step]
     if op.kind == "write":
         return True, op.value
     if op.kind == "read":
@@ -93,9 +93,8 @@ def _register_step(state: Hashable, op: Operation) -> tuple[bool, Hashable]:
     if state != op.expected:
         return False, state
     return True, op.value
+    # --8<-- [end:step]
 
-
-# --8<-- [end:step]
 
 _W = frozenset({"write"})
 REGISTER = Model("register", None, _register_step, frozenset({"read", "write"}), overwrites=_W)
