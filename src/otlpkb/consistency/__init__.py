@@ -25,7 +25,15 @@ from otlpkb.consistency.linearizability import (
     check_linearizability,
     linearization_points,
 )
-from otlpkb.consistency.models import CAS_REGISTER, KV_STORE, MODELS, REGISTER, Model, get_model
+from otlpkb.consistency.models import (
+    CAS_REGISTER,
+    KV_STORE,
+    MODELS,
+    REGISTER,
+    Model,
+    get_model,
+    register_step,
+)
 from otlpkb.consistency.sessions import (
     GUARANTEES,
     SequentialConsistencyResult,
@@ -57,4 +65,5 @@ __all__ = [
     "get_model",
     "linearization_points",
     "parse_jepsen_log",
+    "register_step",
 ]
