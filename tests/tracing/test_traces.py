@@ -58,9 +58,10 @@ def jaeger(name, parent, start, duration):
     return span(name, parent, start, start + duration)
 
 
-def sections(trace, root=None):
+def sections(trace, root=None, strict=False):
     names = {s.span_id: s.name for s in trace.spans}
-    return [(names[seg.span_id], seg.start, seg.end) for seg in critical_path(trace, root)]
+    path = critical_path(trace, root, strict=strict)
+    return [(names[seg.span_id], seg.start, seg.end) for seg in path]
 
 
 # ---------------------------------------------------------------- assembly
@@ -208,6 +209,7 @@ JAEGER_CASES = [
 def test_critical_path_matches_jaeger_ui_cases(spans, expected):
     trace = assemble_traces(spans)[TID]
     assert sections(trace) == expected
+    assert sections(trace, strict=True) == expected  # Jaeger's own tie rule
 
 
 def test_critical_path_needs_a_single_root_or_an_explicit_one():
@@ -374,27 +376,36 @@ def test_real_files_assemble():
     assert all(len(t.orphans) == 2 and not t.roots for t in otel.values())
 
 
-def test_critical_path_follows_jaeger_strict_rule_for_back_to_back_children():
+def test_critical_path_tie_rule_for_back_to_back_children():
     # Issue 17.6. jaeger-ui (packages/jaeger-ui/src/components/TracePage/CriticalPath/
     # utils/findLastFinishingChildSpan.tsx) takes the next child only if
     # startTime + duration < returningChildStartTime: for P[0,100], A[10,50], B[50,90]
-    # the path is P[90,100], B[50,90], P[0,50]; A, ending where B starts, is off it.
+    # its path is P[90,100], B[50,90], P[0,50]; A, ending where B starts, is off it.
+    # strict=True reproduces that; the default keeps A (the parent waited for it).
     t = "1" * 32
     spans = [
         Span(t, "p" * 16, "", "P", 2, 0, 100, 0),
         Span(t, "a" * 16, "p" * 16, "A", 3, 10, 50, 0),
         Span(t, "b" * 16, "p" * 16, "B", 3, 50, 90, 0),
     ]
-    path = critical_path(assemble_traces(spans)[t])
+    path = critical_path(assemble_traces(spans)[t], strict=True)
     assert [(s.span_id[0], s.start, s.end) for s in path] == [
         ("p", 0, 50),
         ("b", 50, 90),
         ("p", 90, 100),
     ]
+    path = critical_path(assemble_traces(spans)[t])
+    assert [(s.span_id[0], s.start, s.end) for s in path] == [
+        ("p", 0, 10),
+        ("a", 10, 50),
+        ("b", 50, 90),
+        ("p", 90, 100),
+    ]
     # with a 1 ns gap A is back on the path
     spans[1] = dataclasses.replace(spans[1], end_time_unix_nano=49)
-    path = critical_path(assemble_traces(spans)[t])
-    assert [s.span_id[0] for s in path] == ["p", "a", "p", "b", "p"]
+    for strict in (True, False):
+        path = critical_path(assemble_traces(spans)[t], strict=strict)
+        assert [s.span_id[0] for s in path] == ["p", "a", "p", "b", "p"]
 
 
 def test_self_times_sum_to_at_least_the_union_of_the_spans():

@@ -245,20 +245,27 @@ class PathSegment:
         return self.end - self.start
 
 
-def critical_path(trace: Trace, root: str | None = None) -> list[PathSegment]:
+def critical_path(
+    trace: Trace, root: str | None = None, *, strict: bool = False
+) -> list[PathSegment]:
     """The critical path of ``trace``: who was working at each instant of the root's span.
 
     Jaeger's construction (jaeger-ui, ``CriticalPath/index.tsx`` and
     ``utils/findLastFinishingChildSpan.tsx``): starting at the end of the root, take the
     child that finishes last, give the gap after it to the parent, descend into it
     (recursively), and continue from its start with the child that finishes last among
-    those finishing *strictly before* that start. Children overlapping the chosen one, or
-    ending exactly where it starts (back-to-back calls), are off the path. Every child is
-    first clipped to its parent's interval.
+    those finishing no later than that start. Children overlapping the chosen one are off
+    the path. Every child is first clipped to its parent's interval.
+
+    The one difference from Jaeger is a tie: a child that ends exactly when the chosen one
+    starts (back-to-back sequential calls) is on the path here, because the parent was
+    waiting for it; Jaeger UI requires it to end *strictly* before and gives that time to
+    the parent. ``strict=True`` applies Jaeger's rule, to reproduce its output.
 
     Args:
         trace: an assembled trace.
         root: the span id to start from; by default the trace's single root.
+        strict: Jaeger UI's tie rule (see above); default ``False``.
 
     Returns:
         Segments in time order. They tile the root's interval: consecutive, non-empty,
@@ -298,7 +305,7 @@ def critical_path(trace: Trace, root: str | None = None) -> list[PathSegment]:
         plan: list[PathSegment | tuple[str, int, int]] = []
         point = hi
         for end, start, cid in kids:
-            if end > point or (end == point < hi):  # Jaeger: end strictly before
+            if end > point or (strict and end == point < hi):  # Jaeger: strictly before
                 continue
             if point > end:
                 plan.append(PathSegment(sid, end, point))
