@@ -87,13 +87,8 @@ class FieldError(Exception):
         return FieldError(joined, self.reason)
 
 
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
-
-
 SNAKE_CASE_FIELDS: dict[str, str] = {
-    name: _camel(name)
+    name: name.split("_")[0] + "".join(part.title() for part in name.split("_")[1:])
     for name in (
         "resource_spans",
         "scope_spans",
