@@ -136,23 +136,7 @@ def private_names_shown(html: str) -> set[str]:
     return set(PRIVATE.findall("".join(parser.texts)))
 
 
-# Reference pages of modules that still show private names; strict, so the list only shrinks
-# (issue 8: the API reference shows the public API only).
-PRIVATE_NOT_YET_FIXED = {"otlpkb.consistency"}
-
-
-@pytest.mark.parametrize(
-    "package",
-    [
-        pytest.param(
-            name,
-            marks=[pytest.mark.xfail(strict=True, reason="shows private names")]
-            if name in PRIVATE_NOT_YET_FIXED
-            else [],
-        )
-        for name, _ in catalogue.reference_pages()
-    ],
-)
+@pytest.mark.parametrize("package", [name for name, _ in catalogue.reference_pages()])
 def test_the_api_reference_shows_no_private_names(built_site: Path, package: str) -> None:
     html = (built_site / "reference" / package / "index.html").read_text(encoding="utf-8")
     assert private_names_shown(html) == set()

@@ -24,18 +24,6 @@ MARKER = re.compile(r"#\s*--8<--\s*\[(?:start|end):[\w-]+\]")
 
 PAGES = sorted(p for p in (ROOT / "docs").rglob("*.md") if "reference" not in p.parts)
 
-# Pages written before these rules, re-cut one by one (issue 8). Strict: a page that passes
-# must leave this list, so the list can only shrink.
-NOT_YET_RECUT = {
-    f"theory/{p}.md"
-    for p in (
-        "distributed_systems/tracing",
-        "distributed_systems/cycle_detection",
-        "distributed_systems/causality",
-        "distributed_systems/consistency",
-    )
-}
-
 
 def section_text(path: Path, section: str | None) -> str:
     """What the snippets extension includes for `path` (and `section`), dedented."""
@@ -78,14 +66,7 @@ def problems(path: str, section: str | None, text: str) -> list[str]:
     return found
 
 
-def _page(p: Path) -> object:
-    rel = p.relative_to(ROOT / "docs").as_posix()
-    recut = rel not in NOT_YET_RECUT
-    marks = [] if recut else [pytest.mark.xfail(strict=True, reason="not re-cut yet")]
-    return pytest.param(p, id=rel, marks=marks)
-
-
-@pytest.mark.parametrize("page", [_page(p) for p in PAGES])
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.relative_to(ROOT / "docs").as_posix())
 def test_shown_code_fits_the_column_and_carries_only_the_idea(page: Path) -> None:
     found = [p for snippet in shown_snippets(page) for p in problems(*snippet)]
     assert not found, "\n".join(found)

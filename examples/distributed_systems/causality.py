@@ -3,9 +3,10 @@
 #
 # The companion script of the chapter *Causality and partial order* (3.3). It computes
 # Lamport and vector timestamps for the textbook execution of Coulouris et al. (three
-# processes, events a-f, two messages), draws its space-time diagram, then turns to spans:
-# a checkout trace across five services whose *payments* clock is 120 µs behind. The skew
-# is detected, adjusted away with the smallest shifts, and drawn before and after.
+# processes, events a-f, two messages), draws its space-time diagram, then turns to
+# spans: a checkout trace across five services whose *payments* clock is 120 µs behind.
+# The skew is detected, adjusted away with the smallest shifts, and drawn before and
+# after.
 
 # %%
 import matplotlib.pyplot as plt
@@ -23,7 +24,8 @@ from otlpkb.tracing.causality import (
     vector_timestamps,
 )
 
-# Coulouris, Dollimore, Kindberg & Blair, Distributed Systems (5th ed.), figures 14.5-14.7.
+# Coulouris, Dollimore, Kindberg & Blair, Distributed Systems (5th ed.), figures
+# 14.5-14.7.
 execution = {
     "p1": [Event("a"), Event("b", "send", "m1")],
     "p2": [Event("c", "receive", "m1"), Event("d", "send", "m2")],
@@ -47,7 +49,8 @@ print(
 # %% [markdown]
 # ## The space-time diagram
 #
-# Time runs to the right (here: Lamport time), one line per process, an arrow per message.
+# Time runs to the right (here: Lamport time), one line per process, an arrow per
+# message.
 
 # %%
 procs = list(execution)
@@ -62,8 +65,12 @@ for row, p in enumerate(procs):
         where[e.name] = (x, y)
         ax.scatter([x], [y], color="k", zorder=3)
         v = vector[e.name]
-        ax.annotate(f"{e.name} ({v['p1']},{v['p2']},{v['p3']})", (x, y + 0.15), ha="center")
-sends = {e.message: e.name for evs in execution.values() for e in evs if e.kind == "send"}
+        ax.annotate(
+            f"{e.name} ({v['p1']},{v['p2']},{v['p3']})", (x, y + 0.15), ha="center"
+        )
+sends = {
+    e.message: e.name for evs in execution.values() for e in evs if e.kind == "send"
+}
 for evs in execution.values():
     for e in evs:
         if e.kind == "receive":
@@ -143,22 +150,29 @@ print(
 skewed = inject_clock_skew(spans, "payments", -120 * US)
 for f in detect_clock_skew(skewed):
     print(
-        f"{f.parent_clock:>9} -> {f.clock:<9} {f.relation}: early {f.early_ns / US:g} µs, "
+        f"{f.parent_clock:>9} -> {f.clock:<9} {f.relation}: "
+        f"early {f.early_ns / US:g} µs, "
         f"late {f.late_ns / US:g} µs, smallest shift {f.shift_ns / US:+g} µs"
     )
 
 # %% [markdown]
 # ## Adjusting
 #
-# `contain` moves each skewed subtree by the smallest amount that puts it back inside its
-# parent; `center` is Jaeger's rule (centre the server in the client). Both leave
+# `contain` moves each skewed subtree by the smallest amount that puts it back inside
+# its parent; `center` is Jaeger's rule (centre the server in the client). Both leave
 # durations alone and neither touches the input.
 
 # %%
 for mode in ("contain", "center"):
     result = adjust_clock_skew(skewed, mode=mode)
-    shifts = {s.service_name: result.deltas.get((s.trace_id, s.span_id), 0) / US for s in skewed}
-    print(f"{mode:>7}: shifts (µs) {shifts}; findings after: {detect_clock_skew(result.spans)}")
+    shifts = {
+        s.service_name: result.deltas.get((s.trace_id, s.span_id), 0) / US
+        for s in skewed
+    }
+    print(
+        f"{mode:>7}: shifts (µs) {shifts}; "
+        f"findings after: {detect_clock_skew(result.spans)}"
+    )
 adjusted = adjust_clock_skew(skewed).spans
 
 fig, axes = plt.subplots(1, 2, figsize=(9, 3.4), sharey=True)
@@ -172,7 +186,9 @@ for ax, version, title in (
         width = (s.end_time_unix_nano - s.start_time_unix_nano) / US
         color = "tab:red" if s.service_name == "payments" else "tab:blue"
         ax.barh(row, width, left=start, color=color, alpha=0.6)
-        ax.annotate(f"{s.service_name}: {s.name}", (start + 5, row), va="center", fontsize=7)
+        ax.annotate(
+            f"{s.service_name}: {s.name}", (start + 5, row), va="center", fontsize=7
+        )
     ax.invert_yaxis()
     ax.set_title(title)
     ax.set_xlabel("µs since the trace began")

@@ -64,7 +64,9 @@ print(verdict.explain(bad))
 # %%
 def draw_history(ax, history, order):
     """Operation intervals per process and the linearization points."""
-    found = dict(zip(order, linearization_points(history, order, where="middle"), strict=True))
+    found = dict(
+        zip(order, linearization_points(history, order, where="middle"), strict=True)
+    )
     end = max(op.ret for op in history if not op.pending) + 1.5
     for i, op in enumerate(history):
         right = end if op.pending else op.ret
@@ -106,9 +108,13 @@ plt.show()
 
 # %%
 expected = dict(
-    line.split() for line in datasets.path("jepsen/verdicts.txt").read_text().splitlines()
+    line.split()
+    for line in datasets.path("jepsen/verdicts.txt").read_text().splitlines()
 )
-print(f"{'log':>8} {'ops':>4} {'pending':>7} {'expected':>8} {'computed':>8} {'states':>6}")
+print(
+    f"{'log':>8} {'ops':>4} {'pending':>7} "
+    f"{'expected':>8} {'computed':>8} {'states':>6}"
+)
 for num in range(12):
     h = parse_jepsen_log(datasets.path(f"jepsen/etcd_{num:03d}.log"))
     r = check_linearizability(h)
@@ -122,7 +128,10 @@ h = parse_jepsen_log(datasets.path("jepsen/etcd_000.log"))
 r = check_linearizability(h)
 print(f"longest linearizable prefix: {len(r.longest_prefix)} operations")
 for i in r.unplaceable:
-    print(f"  cannot be placed: #{i} {h[i].describe()} (lines {h[i].call:.0f}-{h[i].ret:.0f})")
+    print(
+        f"  cannot be placed: #{i} {h[i].describe()} "
+        f"(lines {h[i].call:.0f}-{h[i].ret:.0f})"
+    )
 
 # %% [markdown]
 # ## Weaker models: a dashboard after ingest

@@ -3,11 +3,11 @@
 #
 # The companion script of the chapter *Cycle detection* (3.2). It generates a seeded set
 # of traces for a small shop (a gateway, orders, payments, inventory, pricing, a fraud
-# check, a notifier), in which two loops hide: payments calls orders back (A → B → A) and
-# a retry policy makes inventory and pricing call each other. It aggregates the spans into
-# a service call graph, finds its strongly connected components (Tarjan) and elementary
-# cycles (Johnson), draws the graph, and finds a parent-pointer loop in a malformed trace.
-# Finally it reads a real OTLP file shipped with otlpkb.
+# check, a notifier), in which two loops hide: payments calls orders back (A → B → A)
+# and a retry policy makes inventory and pricing call each other. It aggregates the
+# spans into a service call graph, finds its strongly connected components (Tarjan) and
+# elementary cycles (Johnson), draws the graph, and finds a parent-pointer loop in a
+# malformed trace. Finally it reads a real OTLP file shipped with otlpkb.
 
 # %%
 import math
@@ -27,14 +27,17 @@ from otlpkb.tracing.cycles import (
 # Each request type is a call tree: (service, [children]). Two of them loop.
 REQUESTS = {
     "browse": ("gateway", [("inventory", [("pricing", [])])]),
-    "checkout": ("gateway", [("orders", [("payments", [("fraud", []), ("orders", [])])])]),
+    "checkout": (
+        "gateway",
+        [("orders", [("payments", [("fraud", []), ("orders", [])])])],
+    ),
     "reprice": ("gateway", [("pricing", [("inventory", [("pricing", [])])])]),
     "notify": ("gateway", [("orders", [("notifier", [])])]),
 }
 
 
 def make_traces(n_traces: int, seed: int) -> list[Span]:
-    """Spans of ``n_traces`` requests; each call fails with probability 2 % (5 % in loops)."""
+    """Spans of ``n_traces`` requests; calls fail with p = 2 % (5 % in loops)."""
     rng = random.Random(seed)
     spans: list[Span] = []
     for t in range(n_traces):
@@ -78,9 +81,9 @@ for (caller, callee), calls in sorted(graph.calls.items()):
 # %% [markdown]
 # ## Strongly connected components and elementary cycles
 #
-# Tarjan's algorithm returns the components sinks-first (reverse topological order of the
-# condensation). Components with more than one service, or a service that calls itself,
-# contain cycles; Johnson's algorithm lists them.
+# Tarjan's algorithm returns the components sinks-first (reverse topological order of
+# the condensation). Components with more than one service, or a service that calls
+# itself, contain cycles; Johnson's algorithm lists them.
 
 # %%
 components = strongly_connected_components(graph.edges, graph.nodes)
@@ -157,7 +160,15 @@ broken = [
         service_name="gateway",
     ),
     Span(
-        "ab" * 16, "00000000000000c3", "00000000000000a1", "db", 3, 2, 8, 0, service_name="orders"
+        "ab" * 16,
+        "00000000000000c3",
+        "00000000000000a1",
+        "db",
+        3,
+        2,
+        8,
+        0,
+        service_name="orders",
     ),
 ]
 print(parent_cycles(broken))
@@ -166,8 +177,8 @@ print(parent_cycles(spans))  # the generated traces are well formed
 # %% [markdown]
 # ## A real OTLP file
 #
-# The Jaeger project's OTLP/JSON test fixture: five spans of three services, all roots, so
-# the call graph has no edges and nothing loops.
+# The Jaeger project's OTLP/JSON test fixture: five spans of three services, all roots,
+# so the call graph has no edges and nothing loops.
 
 # %%
 real = read_traces(datasets.path("otlp/jaeger/example_trace.json"))

@@ -3,7 +3,8 @@
 #
 # This example reads real OTLP trace files, produces traces with the OpenTelemetry SDK,
 # assembles them into trees, and computes self time, the critical path and per-service
-# latency. It runs offline in a few seconds: `python examples/distributed_systems/tracing.py`.
+# latency. It runs offline in a few seconds: `python
+# examples/distributed_systems/tracing.py`.
 
 # %%
 import random
@@ -19,7 +20,12 @@ from opentelemetry.trace import SpanKind
 
 from otlpkb import datasets
 from otlpkb.otlp import extract_trace_context, read_traces
-from otlpkb.tracing.traces import assemble_traces, critical_path, latency_summary, self_times
+from otlpkb.tracing.traces import (
+    assemble_traces,
+    critical_path,
+    latency_summary,
+    self_times,
+)
 
 random.seed(7)  # the SDK draws trace and span ids from the random module
 
@@ -38,13 +44,16 @@ for name in [
     traces = assemble_traces(table)
     roots = sum(len(t.roots) for t in traces.values())
     orphans = sum(len(t.orphans) for t in traces.values())
-    print(f"{name:42s} spans={len(table)} traces={len(traces)} roots={roots} orphans={orphans}")
+    print(
+        f"{name:42s} spans={len(table)} traces={len(traces)} "
+        f"roots={roots} orphans={orphans}"
+    )
 
 # %% [markdown]
 # ## 2. Traces from the OpenTelemetry SDK
-# Each service gets its own tracer provider (its own `service.name` resource); children are
-# started in their parent's context, as context propagation would do across processes.
-# Timestamps are explicit so that the output is reproducible.
+# Each service gets its own tracer provider (its own `service.name` resource); children
+# are started in their parent's context, as context propagation would do across
+# processes. Timestamps are explicit so that the output is reproducible.
 
 # %%
 memory = InMemorySpanExporter()
@@ -67,7 +76,9 @@ def span(service, name, parent, start_ms, end_ms, t0, kind=SpanKind.INTERNAL):
 def checkout(rng, t0):
     """One checkout request: a mix of sequential and concurrent calls."""
     d = [rng.lognormvariate(0, 0.4) for _ in range(8)]
-    root = providers["frontend"].start_span("GET /checkout", kind=SpanKind.SERVER, start_time=t0)
+    root = providers["frontend"].start_span(
+        "GET /checkout", kind=SpanKind.SERVER, start_time=t0
+    )
     root_ctx = otel_trace.set_span_in_context(root)
     cart_end = 2 + 12 * d[0]
     cart = providers["cart"].start_span(
@@ -83,7 +94,10 @@ def checkout(rng, t0):
     pay_start = max(cur_end, ship_end) + 1
     pay_end = pay_start + 25 * d[4]
     pay = providers["payment"].start_span(
-        "Charge", context=root_ctx, kind=SpanKind.SERVER, start_time=t0 + int(pay_start * 1e6)
+        "Charge",
+        context=root_ctx,
+        kind=SpanKind.SERVER,
+        start_time=t0 + int(pay_start * 1e6),
     )
     span("payment", "fraud.score", pay, pay_start + 2, pay_start + 2 + 9 * d[5], t0)
     pay.end(end_time=t0 + int(pay_end * 1e6))
@@ -110,7 +124,8 @@ payload = encode_spans(memory.get_finished_spans()).SerializeToString()
 table = read_traces(payload)
 traces = assemble_traces(table)
 print(
-    f"{len(payload):,} bytes of OTLP/protobuf -> {len(table)} spans in {len(traces)} traces;"
+    f"{len(payload):,} bytes of OTLP/protobuf -> {len(table)} spans "
+    f"in {len(traces)} traces;"
     f" complete: {sum(t.is_complete for t in traces.values())}"
 )
 
@@ -127,7 +142,9 @@ fig, ax = plt.subplots(figsize=(8, 4))
 for y, (s, depth) in enumerate(rows):
     start = (s.start_time_unix_nano - t_root) / 1e6
     ax.barh(y, s.duration_nano / 1e6, left=start, color="lightgray", edgecolor="gray")
-    ax.text(start, y, "  " * depth + f"{s.service_name}: {s.name}", va="center", fontsize=8)
+    ax.text(
+        start, y, "  " * depth + f"{s.service_name}: {s.name}", va="center", fontsize=8
+    )
 row_of = {s.span_id: y for y, (s, _) in enumerate(rows)}
 for seg in path:
     ax.barh(
@@ -146,9 +163,13 @@ plt.show()
 for s, depth in rows:
     print(
         f"{'  ' * depth}{s.service_name:9s} {s.name:18s} "
-        f"duration {s.duration_nano / 1e6:6.2f} ms   self {selfs[s.span_id] / 1e6:6.2f} ms"
+        f"duration {s.duration_nano / 1e6:6.2f} ms   "
+        f"self {selfs[s.span_id] / 1e6:6.2f} ms"
     )
-print("critical path:", " -> ".join(dict.fromkeys(first.span(g.span_id).name for g in path)))
+print(
+    "critical path:",
+    " -> ".join(dict.fromkeys(first.span(g.span_id).name for g in path)),
+)
 
 # %% [markdown]
 # ## 4. Latency by service across all 200 traces

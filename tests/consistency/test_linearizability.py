@@ -18,6 +18,8 @@ External checks:
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
 import math
 from collections.abc import Hashable
 
@@ -29,6 +31,7 @@ from kbtest import SCALE
 from otlpkb import datasets
 from otlpkb.consistency import (
     CAS_REGISTER,
+    DEFAULT_MAX_STATES,
     REGISTER,
     History,
     Model,
@@ -444,8 +447,58 @@ def test_naive_search_explores_more_than_memoised():
 
 def test_max_states_limit():
     h = parse_jepsen_log(datasets.path("jepsen/etcd_002.log"))
-    with pytest.raises(SearchLimitError, match=r"max_states=5"):
-        check_linearizability(h, max_states=5)
+    with pytest.raises(SearchLimitError, match=r"max_states=5") as info:
+        check_linearizability(h, max_states=5, on_limit="raise")
+    assert info.value.states_explored == 6
+    result = check_linearizability(h, max_states=5)
+    assert (result.linearizable, result.verdict, result.states_explored) == (None, "unknown", 6)
+    assert "stopped after 6 configurations" in result.explain(h)
+
+
+def _explosive(n: int, key: object = None) -> list[Operation]:
+    """n concurrent writes of distinct values, then a read of a value nobody wrote: every
+    subset of the writes is a configuration the search must visit before saying no."""
+    ops = [Operation(i, "write", 0, 10, value=i, key=key) for i in range(n)]
+    return [*ops, Operation(n, "read", 11, 12, value=-1, key=key)]
+
+
+def test_default_budget_answers_unknown_with_the_states_explored():
+    # Issue 9.19: without a default bound, 30 clients x 20 operations ran 98 s and 867 MiB.
+    params = inspect.signature(check_linearizability).parameters
+    assert params["max_states"].default == DEFAULT_MAX_STATES
+    assert params["on_limit"].default == "unknown"
+    big = History(_explosive(24))  # 2**24 subsets: far beyond any budget
+    result = check_linearizability(big, max_states=2_000)
+    assert result.verdict == "unknown" and result.states_explored == 2_001
+    small = History(_explosive(8))  # 2**8 subsets: within the budget, a definite "no"
+    assert check_linearizability(small, max_states=2_000).linearizable is False
+    # a key found not linearizable is a definite answer even if another key gave up
+    ops = _explosive(24, key="a")
+    ops += [
+        Operation(len(ops), "write", 0, 1, value=1, key="b"),
+        Operation(len(ops) + 1, "read", 2, 3, value=2, key="b"),
+    ]
+    mixed = check_linearizability(History(ops), model="kv", max_states=2_000)
+    assert (mixed.linearizable, mixed.key) == (False, "b")
+
+
+def test_split_by_key_is_the_default_where_it_applies():
+    # Issue 9.19: several keys under a single-object model were an error; linearizability
+    # is local, so each key is checked as its own register.
+    ops = [
+        Operation(0, "write", 0, 1, value=1, key="a"),
+        Operation(1, "write", 0, 1, value=2, key="b"),
+        Operation(2, "read", 2, 3, value=1, key="a"),
+        Operation(3, "read", 2, 3, value=2, key="b"),
+    ]
+    for model in ("register", "cas-register", "kv"):
+        result = check_linearizability(History(ops), model=model)
+        assert (result.linearizable, result.partitions) == (True, 2), model
+    with pytest.raises(ValueError, match=r"single object .* use model='kv'"):
+        check_linearizability(History(ops), model="cas-register", per_key=False)
+    # as one register the history is not linearizable: key b's write hides key a's
+    joined = History([dataclasses.replace(op, key=None) for op in ops])
+    assert check_linearizability(joined).linearizable is False
 
 
 def test_linearization_points():
@@ -488,5 +541,7 @@ def test_bad_inputs():
         ]
     )
     with pytest.raises(ValueError, match=r"single object .* use model='kv'"):
-        check_linearizability(two_keys, model="cas-register")
+        check_linearizability(two_keys, model="cas-register", per_key=False)
     assert check_linearizability(two_keys, model="kv").partitions == 2
+    with pytest.raises(ValueError, match=r"on_limit must be"):
+        check_linearizability(h, on_limit="stop")  # type: ignore[arg-type]

@@ -22,6 +22,8 @@ import pytest
 from google.protobuf import json_format
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from opentelemetry.proto.collector.logs.v1 import logs_service_pb2
+from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
 from opentelemetry.proto.common.v1 import common_pb2
 from opentelemetry.proto.trace.v1 import trace_pb2
@@ -411,11 +413,13 @@ BAD_JSON = [
         "32 hex digits",
     ),
     (doc_with({"traceId": "zz" * 16}), "traceId", "not hex"),
-    (doc_with({"traceId": "00" * 16}), "traceId", "all zeros"),
     (doc_with({"traceId": GOOD_TRACE[:30]}), "traceId", "got 30 characters"),
     (doc_with({"traceId": 5}), "traceId", "expected a hex string"),
-    (doc_with({}), "traceId", "is missing"),
-    (doc_with({"trace_id": GOOD_TRACE}), "traceId", "snake_case"),
+    (
+        doc_with({"trace_id": GOOD_TRACE, "traceId": GOOD_TRACE}),
+        "resourceSpans[0].scopeSpans[0].spans[0]",
+        "'trace_id' repeats the field 'traceId'",
+    ),
     (doc_with({"traceId": GOOD_TRACE, "kind": "SPAN_KIND_SERVER"}), "kind", "enum names"),
     (
         doc_with({"traceId": GOOD_TRACE, "startTimeUnixNano": "-1"}),
@@ -465,9 +469,9 @@ BAD_JSON = [
     (
         doc_with({"traceId": GOOD_TRACE}, instrumentationLibrarySpans=[]),
         "instrumentationLibrarySpans",
-        "pre-1.0",
+        "opentelemetry-proto 0.15.0",
     ),
-    (json.dumps({"resource_spans": []}).encode(), "resource_spans", "snake_case"),
+    (b'{"resource_spans": [], "resourceSpans": []}', "resourceSpans", "repeats the field"),
     (json.dumps({"resourceSpans": {}}).encode(), "resourceSpans", "expected an array"),
     (json.dumps({"hello": 1}).encode(), "(document)", "no resourceSpans"),
     (json.dumps([1, 2]).encode(), "(document)", "expected a JSON object"),
@@ -654,6 +658,14 @@ def test_fuzz_mutated_documents_only_decode_errors(msg, seed):
                         "kind",
                         "intValue",
                         "bytesValue",
+                        "trace_id",
+                        "parent_span_id",
+                        "start_time_unix_nano",
+                        "scope_spans",
+                        "resource_spans",
+                        "int_value",
+                        "startTimeUnixNano",
+                        "doubleValue",
                     ]
                 ),
                 inner,
@@ -767,3 +779,319 @@ def test_span_table_basics():
     huge = Span(t, "03" * 8, "", "h", 0, 0, 2**64 - 1, 0)
     with pytest.raises(ValueError, match="end_time_unix_nano"):
         SpanTable.from_spans([huge]).to_numpy()
+
+
+# ------------------------------------------------------------------ regressions
+
+
+def test_frame_whose_first_resource_block_is_123_bytes_is_binary():
+    # Issue 18.1: a binary frame starts with 0x0A (field 1); when the first ResourceSpans
+    # is 123 bytes long the next byte is 0x7B, "{", and stripping whitespace made the
+    # frame look like JSON. One span with an 89-character name, built with the
+    # opentelemetry-proto classes, is exactly that case.
+    msg = trace_pb2.TracesData()
+    sp = msg.resource_spans.add().scope_spans.add().spans.add()
+    sp.trace_id, sp.span_id, sp.name = bytes(range(1, 17)), bytes(range(1, 9)), "n" * 89
+    binary = msg.SerializeToString()
+    assert binary[:2] == b"\n{"  # the case: the first resource block is 123 bytes
+    whole = read_traces(binary, format="protobuf")
+    assert [s.name for s in whole] == ["n" * 89]
+    for fmt in ("protobuf-stream", "auto"):
+        assert read_traces(framed(binary, binary), format=fmt) == SpanTable.concat([whole] * 2)
+    # a JSON frame keeps working, with or without leading blanks
+    text = to_json(msg)
+    assert read_traces(framed(b" \r\n" + text, binary), format="protobuf-stream") == (
+        SpanTable.concat([whole] * 2)
+    )
+
+
+def _dup_scope_doc() -> bytes:
+    span_text = json.dumps({"traceId": GOOD_TRACE, "spanId": "02" * 8})
+    return (
+        b'{"resourceSpans": [{"scopeSpans": [{"spans": ['
+        + span_text.encode()
+        + b'], "spans": []}]}]}'
+    )
+
+
+def test_duplicate_keys_are_errors_in_every_format():
+    # Issue 9.9: "spans" twice in a scope kept the last (empty) array: 0 spans, no error.
+    doc = _dup_scope_doc()
+    repeated = b'{"resourceSpans": [], "resourceSpans": []}'
+    cases = [
+        (doc, "json", "resourceSpans[0].scopeSpans[0]"),
+        (doc + b"\n" + doc, "jsonl", "resourceSpans[0].scopeSpans[0]"),
+        (doc, "auto", "resourceSpans[0].scopeSpans[0]"),
+        (framed(doc), "protobuf-stream", "resourceSpans[0].scopeSpans[0]"),
+        (repeated + b"\n", "jsonl", "(document)"),
+        (framed(repeated), "protobuf-stream", "(document)"),
+        (repeated, "json", "resourceSpans"),
+    ]
+    for data, fmt, path in cases:
+        with pytest.raises(OTLPDecodeError, match="duplicate key") as info:
+            read_traces(data, format=fmt)
+        assert (info.value.json_path or "") == path, (fmt, info.value)
+    span = {"traceId": GOOD_TRACE, "spanId": "02" * 8, "name": "a"}
+    text = json.dumps(span)[:-1] + ', "name": "b"}'
+    with pytest.raises(OTLPDecodeError, match="duplicate key 'name'") as info:
+        read_traces(b'{"resourceSpans": [{"scopeSpans": [{"spans": [' + text.encode() + b"]}]}]}")
+    assert info.value.json_path == "resourceSpans[0].scopeSpans[0].spans[0]"
+
+
+def test_snake_case_fields_are_read_not_dropped():
+    # Issue 9.10: one policy, the Collector's (pdata/ptrace/json.go accepts both spellings).
+    span = {
+        "trace_id": GOOD_TRACE,
+        "span_id": "02" * 8,
+        "parent_span_id": "03" * 8,
+        "start_time_unix_nano": "5",
+        "end_time_unix_nano": 7,
+        "dropped_attributes_count": 2,
+        "attributes": [{"key": "k", "value": {"int_value": "4"}}],
+    }
+    doc = {"resource_spans": [{"scope_spans": [{"spans": [span]}]}]}
+    for fmt in ("json", "jsonl"):
+        (got,) = read_traces(json.dumps(doc).encode(), format=fmt)
+        assert (got.parent_span_id, got.start_time_unix_nano, got.end_time_unix_nano) == (
+            "03" * 8,
+            5,
+            7,
+        )
+        assert (got.dropped_attributes_count, dict(got.attributes)) == (2, {"k": 4})
+    both = {**span, "parentSpanId": "03" * 8}
+    with pytest.raises(OTLPDecodeError, match="'parent_span_id' repeats the field"):
+        read_traces(json.dumps({"resourceSpans": [{"scopeSpans": [{"spans": [both]}]}]}).encode())
+
+
+def _one_span_doc(span_text: str) -> bytes:
+    return ('{"resourceSpans": [{"scopeSpans": [{"spans": [' + span_text + "]}]}]}").encode()
+
+
+SPAN_PATH = "resourceSpans[0].scopeSpans[0].spans[0]"
+IDS = f'"traceId": "{GOOD_TRACE}", "spanId": "0202020202020202"'
+
+
+@pytest.mark.parametrize(
+    ("fields", "path"),
+    [
+        ('"attributes": [{"key": "k", "value": {"intValue": "--5"}}]', "attributes[0].value"),
+        ('"attributes": [{"key": "k", "value": {"intValue": "' + "7" * 5000 + '"}}]', "attributes"),
+        ('"startTimeUnixNano": "' + "1" * 4400 + '"', "startTimeUnixNano"),
+        ('"startTimeUnixNano": "-"', "startTimeUnixNano"),
+        ('"kind": "1e999999999"', "kind"),
+        ('"startTimeUnixNano": "1.5"', "startTimeUnixNano"),
+        ('"startTimeUnixNano": 1e400', "startTimeUnixNano"),
+    ],
+)
+def test_every_integer_error_is_a_decode_error_with_its_path(fields, path):
+    # Issue 9.11: "--5" passed an isdigit() check and int() raised a bare ValueError; so
+    # did a decimal string longer than Python's 4,300-digit limit.
+    for fmt in ("json", "jsonl"):
+        with pytest.raises(OTLPDecodeError) as info:
+            read_traces(_one_span_doc("{" + IDS + ", " + fields + "}"), format=fmt)
+        assert info.value.json_path.startswith(f"{SPAN_PATH}.{path}"), info.value
+
+
+def test_protojson_null_means_unset_and_integers_take_exponents():
+    # Issue 9.13: null is "unset" for every field; int64 fields take quoted and unquoted
+    # exponents (ProtoJSON), read exactly.
+    nulls = (
+        '"parentSpanId": null, "name": null, "kind": null, "status": null, '
+        '"attributes": null, "events": null, "links": null, "traceState": null'
+    )
+    (span,) = read_traces(_one_span_doc("{" + IDS + ", " + nulls + "}"))
+    assert (span.parent_span_id, span.name, span.kind, span.status_code) == ("", "", 0, 0)
+    assert (dict(span.attributes), span.events, span.links, span.problems) == ({}, (), (), ())
+    empty = (
+        b'{"resourceSpans": [{"resource": null, "scopeSpans": [{"scope": null, "spans": null}]}]}'
+    )
+    assert len(read_traces(empty)) == 0
+    assert len(read_traces(b'{"resourceSpans": null}')) == 0
+    times = (
+        '"startTimeUnixNano": "1e3", "endTimeUnixNano": 1.5E3, '
+        '"attributes": [{"key": "n", "value": {"intValue": "-2.5e1"}}, '
+        '{"key": "d", "value": {"doubleValue": 0.1}}]'
+    )
+    (span,) = read_traces(_one_span_doc("{" + IDS + ", " + times + "}"))
+    assert (span.start_time_unix_nano, span.end_time_unix_nano) == (1000, 1500)
+    assert dict(span.attributes) == {"n": -25, "d": 0.1}
+    assert span.problems == ()
+
+
+def test_invalid_span_context_is_kept_flagged_and_counted_unless_strict():
+    # Issue 9.13: one span with an empty id must not fail the whole file.
+    good = "{" + IDS + ', "startTimeUnixNano": 1, "endTimeUnixNano": 2}'
+    cases = {
+        '{"traceId": "", "spanId": "0202020202020202"}': ("traceId", "is empty"),
+        '{"traceId": "' + GOOD_TRACE + '", "spanId": ""}': ("spanId", "is empty"),
+        '{"spanId": "0202020202020202"}': ("traceId", "is empty"),
+        '{"traceId": "' + "0" * 32 + '", "spanId": "0202020202020202"}': ("traceId", "all zeros"),
+        "{" + IDS + ', "startTimeUnixNano": 9, "endTimeUnixNano": 3}': (
+            "endTimeUnixNano",
+            "before the start",
+        ),
+        "{" + IDS + ', "startTimeUnixNano": 1.7000000001234567e18}': (
+            "startTimeUnixNano",
+            "floating-point",
+        ),
+        "{" + IDS + ', "endTimeUnixNano": "1700000000123456789.0"}': (
+            "endTimeUnixNano",
+            "floating-point",
+        ),
+    }
+    for text, (field, reason) in cases.items():
+        table = read_traces(_one_span_doc(good + ", " + text))
+        assert len(table) == 2 and table.invalid_count == 1, text
+        assert table[0].problems == ()
+        (problem,) = [p for p in table[1].problems if p.startswith(field)]
+        assert reason in problem, (text, problem)
+        with pytest.raises(OTLPDecodeError, match=reason) as info:
+            read_traces(_one_span_doc(good + ", " + text), strict=True)
+        assert info.value.json_path == f"resourceSpans[0].scopeSpans[0].spans[1].{field}"
+    exact = read_traces(_one_span_doc("{" + IDS + ', "startTimeUnixNano": 1.7000000001234567e18}'))
+    assert exact[0].start_time_unix_nano == 1_700_000_000_123_456_700
+    # the same in binary: ids of length zero and an end before the start
+    msg = trace_pb2.TracesData()
+    spans = msg.resource_spans.add().scope_spans.add().spans
+    ok = spans.add(trace_id=bytes(range(1, 17)), span_id=bytes(range(1, 9)))
+    spans.add(trace_id=ok.trace_id, start_time_unix_nano=5, end_time_unix_nano=4)
+    table = read_traces(msg.SerializeToString())
+    assert table.invalid_count == 1 and len(table[1].problems) == 2
+    with pytest.raises(OTLPDecodeError, match=r"spans\[1\]\.spanId: is empty"):
+        read_traces(msg.SerializeToString(), strict=True)
+
+
+@pytest.mark.parametrize("bad", ["{}", "0", "false", '""', '{"k": "v"}'])
+@pytest.mark.parametrize("field", ["attributes", "events", "links"])
+def test_a_repeated_field_must_be_an_array(bad, field):
+    # Issue 9.13: a falsy non-array ({}, 0, false, "") passed as empty.
+    with pytest.raises(OTLPDecodeError, match="expected an array") as info:
+        read_traces(_one_span_doc("{" + IDS + f', "{field}": {bad}' + "}"))
+    assert info.value.json_path == f"{SPAN_PATH}.{field}"
+
+
+# ------------------------------------------------------------------ fuzz: the issue-9 classes
+
+_NUMBERISH = st.from_regex(r"\A[-+]{0,2}[0-9]{0,30}(\.[0-9]{0,3})?([eE][-+]?[0-9]{0,12})?\Z")
+
+
+@settings(max_examples=200 * SCALE, deadline=None)
+@given(_NUMBERISH | st.text(max_size=8) | st.integers(-(2**70), 2**70), st.booleans())
+def test_fuzz_integer_fields_only_decode_errors(value, quoted):
+    text = json.dumps(str(value)) if quoted or not isinstance(value, int) else str(value)
+    attribute = f'{{"key": "k", "value": {{"intValue": {text}}}}}'
+    fields = f'"startTimeUnixNano": {text}, "attributes": [{attribute}]'
+    try:
+        (span,) = read_traces(_one_span_doc("{" + IDS + ", " + fields + "}"))
+    except OTLPDecodeError as exc:
+        assert exc.json_path and exc.json_path.startswith(SPAN_PATH), exc
+    else:
+        assert span.start_time_unix_nano == span.attributes["k"] or span.attributes["k"] < 0
+
+
+def _dump_repeating(value, target) -> str:
+    """JSON text of ``value`` in which the object ``target`` gives its first key twice."""
+    if isinstance(value, dict):
+        items = list(value.items())
+        if value is target:
+            items.append(items[0])
+        inner = ", ".join(f"{json.dumps(k)}: {_dump_repeating(v, target)}" for k, v in items)
+        return "{" + inner + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_dump_repeating(v, target) for v in value) + "]"
+    return json.dumps(value)
+
+
+def _objects(value):
+    if isinstance(value, dict):
+        if value:
+            yield value
+        for v in value.values():
+            yield from _objects(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _objects(v)
+
+
+@settings(max_examples=60 * SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(traces_data(), st.data())
+def test_fuzz_a_repeated_key_is_always_found(msg, data):
+    doc = {"resourceSpans": [], **to_json_dict(msg)}
+    target = data.draw(st.sampled_from(list(_objects(doc))))
+    text = _dump_repeating(doc, target).encode()
+    for fmt in ("json", "jsonl", "protobuf-stream"):
+        source = framed(text) if fmt == "protobuf-stream" else text
+        with pytest.raises(OTLPDecodeError, match=r"duplicate key|repeats the field"):
+            read_traces(source, format=fmt)
+
+
+# ------------------------------------------------------------------ format="auto" detection
+
+
+@pytest.mark.parametrize(
+    ("data", "says"),
+    [
+        (bytes(8), "8 zero bytes"),
+        (b"P8", "text that is not JSON: 'P8'"),
+        (b"null", "expected a JSON object (ExportTraceServiceRequest), got null"),
+        (b" 42\n", "expected a JSON object (ExportTraceServiceRequest), got a number"),
+        (b"\x28\xb5\x2f\xfd\x00\x58", "zstd"),
+        (b"\x81\x02\x03\x04\x05", "starts with bytes 81 02 03 04 05"),
+    ],
+)
+def test_auto_rejects_what_is_not_trace_data_naming_it(data, says):
+    # Issue 9.12: 8 zero bytes and b"P8" read as 0 spans; null and 42 were "not a valid
+    # OTLP/protobuf"
+    with pytest.raises(OTLPDecodeError) as info:
+        read_traces(data)
+    assert says in str(info.value)
+    assert "protobuf" not in info.value.reason or "a binary request" in info.value.reason
+
+
+def test_auto_reads_utf16_json_and_large_frames():
+    msg = trace_pb2.TracesData()
+    sp = msg.resource_spans.add().scope_spans.add().spans.add()
+    sp.trace_id, sp.span_id, sp.name = bytes(range(1, 17)), bytes(range(1, 9)), "x"
+    text = to_json(msg).decode()
+    want = [("0102030405060708090a0b0c0d0e0f10", "0102030405060708", "x")]
+    for encoding in ("utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-8-sig"):
+        table = read_traces(text.encode(encoding))
+        assert [(s.trace_id, s.span_id, s.name) for s in table] == want, encoding
+    # a frame of 16 MiB or more has a first length byte other than 0x00
+    sp.name = "n" * (16 << 20)
+    binary = msg.SerializeToString()
+    assert binary[:1] == b"\n" and len(binary).to_bytes(4, "big")[0] == 1
+    table = read_traces(framed(binary, binary))
+    assert len(table) == 2 and table[1].name == sp.name
+
+
+def test_metrics_and_logs_messages_are_named_not_read_as_spans():
+    # Issue 9.12: a metric named with 16 characters and described with 8 parsed as one
+    # span with bogus ids. Built with the opentelemetry-proto metrics and logs classes.
+    metrics = metrics_service_pb2.ExportMetricsServiceRequest()
+    metric = metrics.resource_metrics.add().scope_metrics.add().metrics.add()
+    metric.name, metric.description = "x" * 16, "d" * 8
+    metric.sum.data_points.add(as_int=5, time_unix_nano=7)
+    logs = logs_service_pb2.ExportLogsServiceRequest()
+    record = logs.resource_logs.add().scope_logs.add().log_records.add(time_unix_nano=5)
+    record.body.string_value = "hello"
+    for message, signal in ((metrics, "metrics"), (logs, "logs")):
+        for data, fmt in (
+            (message.SerializeToString(), "auto"),
+            (message.SerializeToString(), "protobuf"),
+            (framed(message.SerializeToString()), "auto"),
+        ):
+            with pytest.raises(OTLPDecodeError, match=f"reads as OTLP {signal}, not traces"):
+                read_traces(data, format=fmt)
+
+
+@settings(max_examples=300 * SCALE, deadline=None)
+@given(st.binary(min_size=1, max_size=64))
+def test_fuzz_auto_reads_only_what_carries_a_trace_signature(data):
+    try:
+        read_traces(data)
+    except OTLPDecodeError:
+        return
+    stripped = data.lstrip(b" \t\r\n")
+    frame = len(data) > 4 and data[4:].lstrip(b" \t\r\n")[:1] in (b"\n", b"{")
+    assert data[:1] == b"\n" or stripped[:1] in (b"{", b"[") or frame, data

@@ -354,11 +354,11 @@ def test_errors_keep_their_meaning_when_streamed():
         (
             {"resourceSpans": [good, good, good, legacy]},
             "resourceSpans[3].instrumentationLibrarySpans",
-            "pre-1.0",
+            "opentelemetry-proto 0.15.0",
         ),
         ({"resourceMetrics": [], "x": 1}, "resourceMetrics", "metrics document"),
         ({"resourceLogs": []}, "resourceLogs", "logs document"),
-        ({"resource_spans": []}, "resource_spans", "snake_case"),
+        ({"resource_metrics": []}, "resourceMetrics", "metrics document"),
         ({"hello": 1, "world": [2]}, "(document)", "no resourceSpans field (keys: hello, world)"),
         ({"resourceSpans": {"a": 1}}, "resourceSpans", "expected an array"),
         ({"resourceSpans": [good, 5]}, "resourceSpans[1]", "expected an object"),

@@ -2,7 +2,12 @@
 
 External check: every request of the W3C Trace Context test suite
 (github.com/w3c/trace-context, test/test.py at commit 00a91acf6cc05c274fdcd194e878d04172db3f5f,
-class TraceContextTest and AdvancedTest), transcribed as (headers sent, expected outcome).
+class TraceContextTest and AdvancedTest), transcribed as (headers sent, expected outcome):
+the Level 1 suite, run with ``level=1``. The current suite (test/test.py at commit
+0baeca7a0d48c2aab4eb01f5888dfb9783759745) changed one expectation, duplicated keys (the
+header is kept, with the entry kept as-is or one of them dropped), checked with ``level=2``;
+the Level 2 key grammar is checked against the ABNF of spec/20-http_request_header_format.md
+at commit 02172780feed915014e371d0ae6d4b8d58158518.
 The suite checks a service from outside: "continues" means the service keeps the trace id
 (our extract returns a context with it), "restarts" means it must generate a new trace id
 (our extract returns None). Tracestate expectations are transcribed likewise: the entries
@@ -266,7 +271,7 @@ TRACESTATE_CASES = [
 def test_w3c_suite_tracestate(values, present, absent):
     headers = [("traceparent", TP0)]
     headers += [v if isinstance(v, tuple) else ("tracestate", v) for v in values]
-    ctx = extract_trace_context(headers)
+    ctx = extract_trace_context(headers, level=1)
     assert ctx is not None and ctx.trace_id == TID  # tracestate never breaks traceparent
     state = dict(ctx.tracestate)
     for key, value in present:
@@ -364,3 +369,58 @@ def test_traceparent_format_parse_roundtrip(trace_id, parent_id, flags):
 def test_extract_never_raises_on_arbitrary_strings(tp, ts):
     ctx = extract_trace_context([("traceparent", tp), ("tracestate", ts)])
     assert ctx is None or len(ctx.trace_id) == 32
+
+
+# The current suite (0baeca7): duplicated keys keep the header; "foo=1" or "foo=2" survives.
+DUPLICATED = [
+    (["foo=1,foo=1"], {"1"}),
+    (["foo=1,foo=2"], {"1", "2"}),
+    (["foo=1", "foo=1"], {"1"}),
+    (["foo=1", "foo=2"], {"1", "2"}),
+]
+
+
+@pytest.mark.parametrize(("values", "allowed"), DUPLICATED)
+def test_current_suite_duplicated_keys_keep_the_header(values, allowed):
+    headers = [("traceparent", TP0), *[("tracestate", v) for v in values]]
+    ctx = extract_trace_context(headers)
+    state = ctx.tracestate
+    assert [k for k, _ in state] == ["foo"] and state[0][1] in allowed
+    assert extract_trace_context(headers, level=1).tracestate == []  # Level 1: dropped
+
+
+# Level 2 ABNF: key = ( lcalpha / DIGIT ) 0*255 ( keychar ), keychar includes "@".
+LEVEL2_KEYS = [
+    ("foo@", True),
+    ("foo@@bar", True),
+    ("foo@bar@baz", True),
+    ("t" * 242 + "@v", True),
+    ("t@" + "v" * 15, True),
+    ("7up", True),
+    ("z" * 256, True),
+    ("z" * 257, False),
+    ("@foo", False),
+    ("_foo", False),
+    ("Foo", False),
+    ("foo.bar", False),
+]
+
+
+@pytest.mark.parametrize(("key", "valid"), LEVEL2_KEYS)
+def test_level2_key_grammar(key, valid):
+    parsed = parse_tracestate(f"{key}=1,bar=2")
+    assert (parsed == [(key, "1"), ("bar", "2")]) is valid
+    assert parsed is None or valid
+    if valid:
+        assert format_tracestate([(key, "1")]) == f"{key}=1"
+    else:
+        with pytest.raises(ValueError, match="key grammar"):
+            format_tracestate([(key, "1")])
+
+
+def test_level_is_checked():
+    for bad in (0, 3, True, "2"):
+        with pytest.raises(ValueError, match="level must be 1 or 2"):
+            parse_tracestate("a=1", level=bad)
+        with pytest.raises(ValueError, match="level must be 1 or 2"):
+            extract_trace_context([("traceparent", TP0)], level=bad)

@@ -11,7 +11,9 @@ External checks:
   exactly that order (Fidge 1988, Mattern 1988).
 * Jaeger's clock-skew adjuster test table (jaegertracing/jaeger,
   model/adjuster/clockskew_test.go, commit 0a356ef52e34dd9e51f8bfae9e488f56c78b3faa),
-  transcribed case by case for ``mode="center"``.
+  transcribed case by case for ``mode="center"``, for seven kind pairs, since Jaeger v2's
+  ``calculateSkew`` (cmd/query/app/querysvc/v2/adjuster/clockskew.go) ignores span kinds;
+  its ``hostKey`` order (host.id, host.ip, host.name) for ``jaeger_host_key``.
 * Traces produced by the real OpenTelemetry Python SDK (context propagated with the W3C
   propagator, encoded to OTLP protobuf by the SDK's encoder, read back with
   ``otlpkb.otlp.read_traces``), then skewed by a known amount per service.
@@ -43,6 +45,7 @@ from otlpkb.tracing.causality import (
     detect_clock_skew,
     happens_before,
     happens_before_pairs,
+    jaeger_host_key,
     lamport_timestamps,
     vector_timestamps,
 )
@@ -230,6 +233,7 @@ class Sp:
     end_time_unix_nano: int = 0
     links: tuple = ()
     events: tuple = field(default=())
+    resource_attributes: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -301,14 +305,15 @@ def test_causal_order_equals_networkx_reachability(rows):
 # --- clock skew: Jaeger's test table ----------------------------------------------------
 
 
-def jaeger_case(protos):
-    """(id, parent, start, duration, host) -> spans; parent 0 = root; kinds client/server."""
+def jaeger_case(protos, kinds=(3, 2)):
+    """(id, parent, start, duration, host) -> spans; parent 0 = root; ``kinds``: the
+    root's kind and every other span's (Jaeger's rule does not look at kinds)."""
     return [
         Sp(
             "t",
             str(i),
             str(p) if p else "",
-            kind=2 if p else 3,
+            kind=kinds[1] if p else kinds[0],
             service_name=host,
             start_time_unix_nano=start,
             end_time_unix_nano=start + dur,
@@ -365,11 +370,17 @@ JAEGER_CASES = [
 ]
 
 
+KIND_PAIRS = [(3, 2), (1, 1), (2, 3), (4, 5), (0, 0), (2, 1), (5, 4)]
+
+
+@pytest.mark.parametrize("kinds", KIND_PAIRS, ids=[f"{a}->{b}" for a, b in KIND_PAIRS])
 @pytest.mark.parametrize(
     "description,protos,adjusted,logs", JAEGER_CASES, ids=[c[0] for c in JAEGER_CASES]
 )
-def test_center_mode_matches_jaeger(description, protos, adjusted, logs):
-    spans = jaeger_case(protos)
+def test_center_mode_matches_jaeger(description, protos, adjusted, logs, kinds):
+    # Issue 17.10: Jaeger's calculateSkew ignores span kinds; the table must hold for every
+    # pair, not only CLIENT -> SERVER.
+    spans = jaeger_case(protos, kinds)
     result = adjust_clock_skew(spans, mode="center")
     by_id = {s.span_id: s for s in result.spans}
     for sid, start in adjusted.items():
@@ -660,3 +671,33 @@ def test_inject_clock_skew_matches_an_independent_shift(sdk_spans):
         assert inject_clock_skew(sdk_spans, service, delta) == skew(sdk_spans, service, delta)
     with pytest.raises(TypeError, match="delta_ns"):
         inject_clock_skew(sdk_spans, "db", 1.5)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("parent_kind", range(6))
+@pytest.mark.parametrize("child_kind", range(6))
+def test_center_mode_shifts_every_kind_pair_like_jaeger(parent_kind, child_kind):
+    # Issue 17.10's case: parent [10, 110] on host a, child [50, 120] on host b. Jaeger
+    # (cmd/query/app/querysvc/v2/adjuster/clockskew.go, calculateSkew): latency
+    # (100 - 70) / 2 = 15, shift 10 + 15 - 50 = -25, whatever the kinds.
+    spans = jaeger_case([(1, 0, 10, 100, "a", ()), (2, 1, 50, 70, "b", ())])
+    spans = [
+        dataclasses.replace(spans[0], kind=parent_kind),
+        dataclasses.replace(spans[1], kind=child_kind),
+    ]
+    assert adjust_clock_skew(spans, mode="center").deltas == {("t", "2"): -25}
+
+
+def test_jaeger_host_key_and_unknown_clocks():
+    # Jaeger v2 hostKey: host.id, then host.ip (string or first of a list), then host.name.
+    def on(**attrs):
+        return Sp("t", "x", "", kind=1, resource_attributes=attrs)
+
+    assert jaeger_host_key(on(**{"host.id": "i-1", "host.ip": "10.0.0.1"})) == "i-1"
+    assert jaeger_host_key(on(**{"host.ip": ["10.0.0.2", "::1"], "host.name": "h"})) == ("10.0.0.2")
+    assert jaeger_host_key(on(**{"host.name": "web-1"})) == "web-1"
+    assert jaeger_host_key(on()) == ""
+    # spans without any host key are on unknown clocks: judged against their parent even
+    # if both keys are "" (Jaeger: n.hostKey == "" starts a new skew)
+    spans = jaeger_case([(1, 0, 10, 100, "", ()), (2, 1, 0, 50, "", ())])
+    assert adjust_clock_skew(spans, mode="center").deltas == {("t", "2"): 35}
+    assert [f.span_id for f in detect_clock_skew(spans)] == ["2"]

@@ -11,6 +11,7 @@ External checks:
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 
 import numpy as np
@@ -57,9 +58,10 @@ def jaeger(name, parent, start, duration):
     return span(name, parent, start, start + duration)
 
 
-def sections(trace, root=None):
+def sections(trace, root=None, strict=False):
     names = {s.span_id: s.name for s in trace.spans}
-    return [(names[seg.span_id], seg.start, seg.end) for seg in critical_path(trace, root)]
+    path = critical_path(trace, root, strict=strict)
+    return [(names[seg.span_id], seg.start, seg.end) for seg in path]
 
 
 # ---------------------------------------------------------------- assembly
@@ -207,6 +209,7 @@ JAEGER_CASES = [
 def test_critical_path_matches_jaeger_ui_cases(spans, expected):
     trace = assemble_traces(spans)[TID]
     assert sections(trace) == expected
+    assert sections(trace, strict=True) == expected  # Jaeger's own tie rule
 
 
 def test_critical_path_needs_a_single_root_or_an_explicit_one():
@@ -371,3 +374,51 @@ def test_real_files_assemble():
     otel = assemble_traces(read_traces(datasets.path("otlp/jaeger/otel_traces_01.json")))
     assert len(otel) == 2
     assert all(len(t.orphans) == 2 and not t.roots for t in otel.values())
+
+
+def test_critical_path_tie_rule_for_back_to_back_children():
+    # Issue 17.6. jaeger-ui (packages/jaeger-ui/src/components/TracePage/CriticalPath/
+    # utils/findLastFinishingChildSpan.tsx) takes the next child only if
+    # startTime + duration < returningChildStartTime: for P[0,100], A[10,50], B[50,90]
+    # its path is P[90,100], B[50,90], P[0,50]; A, ending where B starts, is off it.
+    # strict=True reproduces that; the default keeps A (the parent waited for it).
+    t = "1" * 32
+    spans = [
+        Span(t, "p" * 16, "", "P", 2, 0, 100, 0),
+        Span(t, "a" * 16, "p" * 16, "A", 3, 10, 50, 0),
+        Span(t, "b" * 16, "p" * 16, "B", 3, 50, 90, 0),
+    ]
+    path = critical_path(assemble_traces(spans)[t], strict=True)
+    assert [(s.span_id[0], s.start, s.end) for s in path] == [
+        ("p", 0, 50),
+        ("b", 50, 90),
+        ("p", 90, 100),
+    ]
+    path = critical_path(assemble_traces(spans)[t])
+    assert [(s.span_id[0], s.start, s.end) for s in path] == [
+        ("p", 0, 10),
+        ("a", 10, 50),
+        ("b", 50, 90),
+        ("p", 90, 100),
+    ]
+    # with a 1 ns gap A is back on the path
+    spans[1] = dataclasses.replace(spans[1], end_time_unix_nano=49)
+    for strict in (True, False):
+        path = critical_path(assemble_traces(spans)[t], strict=strict)
+        assert [s.span_id[0] for s in path] == ["p", "a", "p", "b", "p"]
+
+
+def test_self_times_sum_to_at_least_the_union_of_the_spans():
+    # Issue 17.5: overlapping children each count their overlap in their own self time,
+    # so the sum of self times is never less than the union of all span intervals (the
+    # root [0,100] with children [10,60] and [20,70] gives 140 against 100).
+    t = "2" * 32
+    spans = [
+        Span(t, "r" * 16, "", "root", 2, 0, 100, 0),
+        Span(t, "a" * 16, "r" * 16, "a", 3, 10, 60, 0),
+        Span(t, "b" * 16, "r" * 16, "b", 3, 20, 70, 0),
+    ]
+    trace = assemble_traces(spans)[t]
+    selfs = self_times(trace)
+    assert selfs == {"r" * 16: 40, "a" * 16: 50, "b" * 16: 50}
+    assert sum(selfs.values()) == 140 > interval_union_length([(0, 100)], 0, 100) == 100

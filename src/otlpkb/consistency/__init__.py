@@ -19,12 +19,21 @@ Examples:
 from otlpkb.consistency.history import KINDS, History, Operation
 from otlpkb.consistency.jepsen import parse_jepsen_log
 from otlpkb.consistency.linearizability import (
+    DEFAULT_MAX_STATES,
     LinearizabilityResult,
     SearchLimitError,
     check_linearizability,
     linearization_points,
 )
-from otlpkb.consistency.models import CAS_REGISTER, KV_STORE, MODELS, REGISTER, Model, get_model
+from otlpkb.consistency.models import (
+    CAS_REGISTER,
+    KV_STORE,
+    MODELS,
+    REGISTER,
+    Model,
+    get_model,
+    register_step,
+)
 from otlpkb.consistency.sessions import (
     GUARANTEES,
     SequentialConsistencyResult,
@@ -36,6 +45,7 @@ from otlpkb.consistency.sessions import (
 
 __all__ = [
     "CAS_REGISTER",
+    "DEFAULT_MAX_STATES",
     "GUARANTEES",
     "KINDS",
     "KV_STORE",
@@ -55,4 +65,5 @@ __all__ = [
     "get_model",
     "linearization_points",
     "parse_jepsen_log",
+    "register_step",
 ]

@@ -43,7 +43,6 @@ KINDS: tuple[str, ...] = ("read", "write", "cas")
 Kind = Literal["read", "write", "cas"]
 
 
-# --8<-- [start:operation]
 @dataclass(frozen=True, slots=True)
 class Operation:
     """One invocation and its response, as seen by the client that issued it.
@@ -60,6 +59,7 @@ class Operation:
         succeeded: for a completed ``cas``, whether the swap happened.
     """
 
+    # --8<-- [start:operation]
     process: int
     kind: Kind
     call: float
@@ -68,6 +68,7 @@ class Operation:
     expected: Hashable = None
     key: Hashable = None
     succeeded: bool = True
+    # --8<-- [end:operation]
 
     def __post_init__(self) -> None:
         if isinstance(self.process, bool) or not isinstance(self.process, int):
@@ -122,9 +123,6 @@ class Operation:
             outcome = "" if self.succeeded else " fails"
             body = f"cas{where}({self.expected!r}->{self.value!r}){outcome}"
         return f"p{self.process} {body}" + (" (pending)" if self.pending else "")
-
-
-# --8<-- [end:operation]
 
 
 @dataclass(frozen=True)

@@ -42,9 +42,9 @@ import os
 import re
 from collections.abc import Hashable
 from pathlib import Path
-from typing import Literal
+from typing import Literal, cast
 
-from otlpkb.consistency.history import History, Operation
+from otlpkb.consistency.history import History, Kind, Operation
 
 __all__ = ["parse_jepsen_log"]
 
@@ -75,7 +75,6 @@ def _read_source(source: str | os.PathLike[str]) -> str:
     return Path(source).read_text(encoding="utf-8")
 
 
-# --8<-- [start:parse]
 def parse_jepsen_log(
     source: str | os.PathLike[str],
     *,
@@ -146,23 +145,23 @@ def parse_jepsen_log(
                 f"line {lineno}: completion value does not match the invocation on line"
                 f" {call}: {line!r}"
             )
+        kind = cast(Kind, f)
+        # --8<-- [start:parse]
         if etype == "ok":
             if keyword is not None:
                 raise ValueError(f"line {lineno}: :ok {f} without a value: {line!r}")
             read_value = value if f == "read" else val0
-            op = Operation(process, f, call, lineno, value=read_value, expected=exp0)  # type: ignore[arg-type]
+            op = Operation(process, kind, call, lineno, value=read_value, expected=exp0)
         elif etype == "info" or (f == "read" and keyword == ":timed-out"):
-            op = Operation(process, f, call, math.inf, value=val0, expected=exp0)  # type: ignore[arg-type]
+            op = Operation(process, kind, call, math.inf, value=val0, expected=exp0)
         elif f == "cas" and failed_cas == "observe" and keyword is None:
-            op = Operation(process, "cas", call, lineno, value=val0, expected=exp0, succeeded=False)
+            op = Operation(process, "cas", call, lineno, val0, exp0, succeeded=False)
         else:  # :fail: it did not happen
             continue
         done.append((call, op))
+        # --8<-- [end:parse]
 
     for process, (call, f0, exp0, val0) in open_ops.items():  # never completed
         done.append((call, Operation(process, f0, call, math.inf, value=val0, expected=exp0)))  # type: ignore[arg-type]
     done.sort(key=lambda item: item[0])
     return History(op for _, op in done)
-
-
-# --8<-- [end:parse]

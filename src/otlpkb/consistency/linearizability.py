@@ -23,7 +23,14 @@ same as one that never happened), and pending operations with identical effects 
 linearized in the order of their invocations (they are interchangeable).
 
 Linearizability is *local* (P-compositional): a history of a key-value store is
-linearizable iff every key's sub-history is, so ``model="kv"`` checks key by key.
+linearizable iff every key's sub-history is, so the checker splits a history by key
+whenever its operations name several keys (each key then an independent object of the
+model), and always for ``model="kv"``.
+
+The search is exponential in the worst case, so it has a budget: after
+`DEFAULT_MAX_STATES` configurations of one sub-history it stops and answers "unknown"
+(``linearizable is None``) with the number of configurations it explored, instead of
+running for minutes and gigabytes.
 
 See the chapter *Consistency models* (3.4).
 
@@ -43,6 +50,7 @@ Examples:
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
@@ -52,6 +60,7 @@ from otlpkb.consistency.history import History, Operation
 from otlpkb.consistency.models import Model, get_model
 
 __all__ = [
+    "DEFAULT_MAX_STATES",
     "LinearizabilityResult",
     "SearchLimitError",
     "check_linearizability",
@@ -59,8 +68,23 @@ __all__ = [
 ]
 
 
+DEFAULT_MAX_STATES = 200_000
+"""The default budget of `check_linearizability`: configurations per sub-history.
+
+About five seconds and a few tens of MiB here; the largest shipped Jepsen history needs
+a few thousand."""
+
+
 class SearchLimitError(RuntimeError):
-    """The search explored more configurations than its ``max_states`` allowed."""
+    """The search explored more configurations than its ``max_states`` allowed.
+
+    Attributes:
+        states_explored: the configurations explored before it stopped.
+    """
+
+    def __init__(self, message: str, states_explored: int = 0) -> None:
+        super().__init__(message)
+        self.states_explored = states_explored
 
 
 @dataclass(frozen=True)
@@ -68,7 +92,9 @@ class LinearizabilityResult:
     """The verdict of `check_linearizability`, with a witness.
 
     Attributes:
-        linearizable: the verdict.
+        linearizable: the verdict: ``True``, ``False``, or ``None`` when the search of a
+            sub-history ran out of its budget (``max_states``) before a verdict and no
+            other key was found not linearizable ("unknown").
         model: the model's name.
         order: a linearization (operation ids in linearization order) when linearizable,
             else ``()``. Pending operations absent from it did not take effect; pending
@@ -78,12 +104,13 @@ class LinearizabilityResult:
         unplaceable: when not linearizable, the operations that were candidates to come
             next after ``longest_prefix`` (invoked before the first response still
             outstanding) and none of which could be placed; else ``()``.
-        key: the key whose sub-history is not linearizable (``None`` otherwise).
+        key: the key whose sub-history is not linearizable, or (when unknown) the first
+            key whose search ran out of budget; ``None`` otherwise.
         states_explored: configurations (linearized set, state) the search visited.
         partitions: the number of independent sub-histories (keys) checked.
     """
 
-    linearizable: bool
+    linearizable: bool | None
     model: str
     order: tuple[int, ...]
     longest_prefix: tuple[int, ...]
@@ -92,8 +119,21 @@ class LinearizabilityResult:
     states_explored: int
     partitions: int
 
+    @property
+    def verdict(self) -> Literal["linearizable", "not linearizable", "unknown"]:
+        """The verdict in words; ``"unknown"`` when the budget ran out."""
+        if self.linearizable is None:
+            return "unknown"
+        return "linearizable" if self.linearizable else "not linearizable"
+
     def explain(self, history: History) -> str:
         """A human-readable account of the verdict."""
+        if self.linearizable is None:
+            where = "" if self.key is None else f" for key {self.key!r}"
+            return (
+                f"unknown: the search{where} stopped after {self.states_explored} "
+                "configurations (raise max_states to search further)"
+            )
         if self.linearizable:
             return "linearizable: " + ", ".join(history[i].describe() for i in self.order)
         prefix = ", ".join(history[i].describe() for i in self.longest_prefix) or "(nothing)"
@@ -114,7 +154,6 @@ class _Outcome:
     explored: int
 
 
-# --8<-- [start:search]
 def _search(
     ops: Sequence[Operation],
     model: Model,
@@ -198,6 +237,7 @@ def _search(
                         node = nxt[node]
                 best[0][low:] = [i for i, *_ in stack[low:]]
                 best, low = (best[0], stuck), len(stack)
+            # --8<-- [start:backtrack]
             if not stack:
                 return _Outcome(False, [], best[0], best[1], explored)
             i, state, phase, due = stack.pop()
@@ -207,7 +247,9 @@ def _search(
             remaining += not pending[i]
             observe = bool(stack) and pending[stack[-1][0]]
             entry, phase, due = advance(nxt[2 * i], phase, due)
+            # --8<-- [end:backtrack]
             continue
+        # --8<-- [start:search]
         i = entry >> 1
         if (observe and blind[i]) or (twin[i] >= 0 and not linearized >> twin[i] & 1):
             legal, new_state = False, state
@@ -223,7 +265,8 @@ def _search(
                     seen.add((bits, new_state, then))
                 explored += 1
                 if max_states is not None and explored > max_states:
-                    raise SearchLimitError(f"explored more than max_states={max_states}")
+                    limit = f"explored more than max_states={max_states}"
+                    raise SearchLimitError(limit, explored)
                 stack.append((i, state, phase, due))
                 lift(i)
                 linearized, state, observe = bits, new_state, then
@@ -231,11 +274,9 @@ def _search(
                 entry, phase, due = advance(nxt[head], 0, -1)
                 continue
         entry, phase, due = advance(nxt[entry], phase, due)
+        # --8<-- [end:search]
     order = [i for i, *_ in stack]
     return _Outcome(True, order, order, [], explored)
-
-
-# --8<-- [end:search]
 
 
 def linearization_points(
@@ -292,44 +333,60 @@ def linearization_points(
     return tuple(e if math.isinf(lt) else (e + lt) / 2 for e, lt in zip(early, late, strict=True))
 
 
-# --8<-- [start:check]
 def check_linearizability(
     history: History,
     model: str | Model = "cas-register",
     *,
     memoize: bool = True,
     prune_pending: bool = True,
-    max_states: int | None = None,
+    max_states: int | None = DEFAULT_MAX_STATES,
+    on_limit: Literal["unknown", "raise"] = "unknown",
+    per_key: bool | None = None,
 ) -> LinearizabilityResult:
     """Decide whether ``history`` is linearizable with respect to ``model``.
 
     Args:
         history: the operations (see `History`).
-        model: ``"register"``, ``"cas-register"``, ``"kv"`` or a `Model`. A per-key
-            model is checked key by key (P-compositionality).
+        model: ``"register"``, ``"cas-register"``, ``"kv"`` or a `Model`.
         memoize: cache (linearized set, state) configurations (Lowe 2017). ``False`` gives
             the plain Wing–Gong search, exponential: for comparisons only.
         prune_pending: apply the two reductions for pending operations: skip orders in
             which one is overwritten (by a kind in ``model.overwrites``) before anything
             observed it, which equal leaving it out, and linearize pending operations with
             identical effects in invocation order. ``False``: for comparisons only.
-        max_states: stop with `SearchLimitError` after this many configurations.
+        max_states: the budget: configurations explored per sub-history before the
+            search gives up (``None``: no limit).
+        on_limit: what running out of budget does: ``"unknown"`` (a result with
+            ``linearizable=None`` and the configurations explored, after checking the
+            other keys) or ``"raise"`` (`SearchLimitError`).
+        per_key: split the history by key and check each sub-history on its own
+            (P-compositionality). ``None`` (default): split when the model is per key or
+            the operations name more than one key, each key an independent object.
 
     Returns:
-        A `LinearizabilityResult` with a linearization or a witness.
+        A `LinearizabilityResult` with a linearization, a witness, or "unknown".
 
     Raises:
         TypeError: ``history`` is not a History.
-        ValueError: an operation the model does not support, or several keys for a
-            single-object model; ``max_states`` not positive.
-        SearchLimitError: the search hit ``max_states``.
+        ValueError: an operation the model does not support, several keys with
+            ``per_key=False``, ``max_states`` not positive, or ``on_limit`` unknown.
+        SearchLimitError: the search hit ``max_states`` and ``on_limit="raise"``.
     """
     if not isinstance(history, History):
         raise TypeError(f"history must be a History, got {type(history).__name__}")
     if max_states is not None and (isinstance(max_states, bool) or max_states < 1):
         raise ValueError(f"max_states must be a positive int or None, got {max_states!r}")
+    if on_limit not in ("unknown", "raise"):
+        raise ValueError(f"on_limit must be 'unknown' or 'raise', got {on_limit!r}")
+    if per_key not in (None, True, False):
+        raise ValueError(f"per_key must be None, True or False, got {per_key!r}")
     m = get_model(model)
+    if per_key is None:
+        per_key = m.per_key or len({op.key for op in history}) > 1
+    if per_key and not m.per_key:
+        m = dataclasses.replace(m, per_key=True)  # each key an independent object
     m.validate(history.operations)
+    # --8<-- [start:check]
     groups: dict[Hashable, list[int]] = {}
     for i, op in enumerate(history):
         if op.kind == "read" and op.pending:
@@ -337,14 +394,23 @@ def check_linearizability(
         groups.setdefault(op.key if m.per_key else None, []).append(i)
     explored = 0
     timed: list[tuple[float, int, int]] = []
+    gave_up: list[Hashable] = []  # keys whose search ran out of budget
     for g, (key, ids) in enumerate(groups.items()):
-        out = _search(
-            [history[i] for i in ids],
-            m,
-            memoize=memoize,
-            prune_pending=prune_pending,
-            max_states=max_states,
-        )
+        try:
+            out = _search(
+                [history[i] for i in ids],
+                m,
+                memoize=memoize,
+                prune_pending=prune_pending,
+                max_states=max_states,
+            )
+        except SearchLimitError as exc:
+            if on_limit == "raise":
+                raise
+            explored += exc.states_explored
+            gave_up.append(key)
+            continue  # another key may still be not linearizable: a definite answer
+        # --8<-- [end:check]
         explored += out.explored
         if not out.ok:
             return LinearizabilityResult(
@@ -360,9 +426,8 @@ def check_linearizability(
         order = [ids[i] for i in out.order]
         points = linearization_points(history, order)
         timed.extend((t, g, i) for t, i in zip(points, order, strict=True))
+    if gave_up:
+        return LinearizabilityResult(None, m.name, (), (), (), gave_up[0], explored, len(groups))
     # Merge the keys' linearizations by linearization point: a global linearization.
     merged = tuple(i for _, _, i in sorted(timed, key=lambda x: (x[0], x[1])))
     return LinearizabilityResult(True, m.name, merged, merged, (), None, explored, len(groups))
-
-
-# --8<-- [end:check]

@@ -35,7 +35,15 @@ from types import MappingProxyType
 
 from otlpkb.consistency.history import Operation
 
-__all__ = ["CAS_REGISTER", "KV_STORE", "MODELS", "REGISTER", "Model", "get_model"]
+__all__ = [
+    "CAS_REGISTER",
+    "KV_STORE",
+    "MODELS",
+    "REGISTER",
+    "Model",
+    "get_model",
+    "register_step",
+]
 
 StepFunction = Callable[[Hashable, Operation], tuple[bool, Hashable]]
 
@@ -79,9 +87,18 @@ class Model:
                 )
 
 
-# --8<-- [start:step]
-def _register_step(state: Hashable, op: Operation) -> tuple[bool, Hashable]:
-    """Read/write register; a cas (CAS register) compares then swaps."""
+def register_step(state: Hashable, op: Operation) -> tuple[bool, Hashable]:
+    """The step function of a read/write register; a cas (CAS register) compares then swaps.
+
+    Returns ``(legal, new_state)``: a read is legal if it returns the state (a pending
+    read always is), a write sets the state, a successful or pending cas needs the state
+    to equal ``expected``, and a failed cas needs it to differ.
+
+    Examples:
+        >>> register_step(1, Operation(0, "cas", 0.0, 1.0, value=2, expected=1))
+        (True, 2)
+    """
+    # --8<-- [start:step]
     if op.kind == "write":
         return True, op.value
     if op.kind == "read":
@@ -93,17 +110,26 @@ def _register_step(state: Hashable, op: Operation) -> tuple[bool, Hashable]:
     if state != op.expected:
         return False, state
     return True, op.value
+    # --8<-- [end:step]
 
 
-# --8<-- [end:step]
-
-_W = frozenset({"write"})
-REGISTER = Model("register", None, _register_step, frozenset({"read", "write"}), overwrites=_W)
+REGISTER = Model(
+    "register", None, register_step, frozenset({"read", "write"}), overwrites=frozenset({"write"})
+)
 CAS_REGISTER = Model(
-    "cas-register", None, _register_step, frozenset({"read", "write", "cas"}), overwrites=_W
+    "cas-register",
+    None,
+    register_step,
+    frozenset({"read", "write", "cas"}),
+    overwrites=frozenset({"write"}),
 )
 KV_STORE = Model(
-    "kv", None, _register_step, frozenset({"read", "write", "cas"}), per_key=True, overwrites=_W
+    "kv",
+    None,
+    register_step,
+    frozenset({"read", "write", "cas"}),
+    per_key=True,
+    overwrites=frozenset({"write"}),
 )
 
 #: The built-in models by name.

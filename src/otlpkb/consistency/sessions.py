@@ -87,7 +87,6 @@ class SequentialConsistencyResult:
     states_explored: int
 
 
-# --8<-- [start:sequential]
 def check_sequential_consistency(
     history: History,
     model: str | Model = "cas-register",
@@ -160,6 +159,7 @@ def check_sequential_consistency(
     # Choice c: process c // 2; c even applies its next operation, odd skips a pending one.
     stack: list[tuple[tuple[int, ...], Hashable, int, int]] = [(start, init, 0, -1)]
     best: list[int] = []
+    # --8<-- [start:sequential]
     while stack:
         pos, state, c, _ = stack[-1]
         if pos == ends:
@@ -191,10 +191,8 @@ def check_sequential_consistency(
             if len(applied) > len(best):
                 best = applied
             stack.pop()
+    # --8<-- [end:sequential]
     return SequentialConsistencyResult(False, (), tuple(best), len(seen))
-
-
-# --8<-- [end:sequential]
 
 
 @dataclass(frozen=True)
@@ -257,7 +255,6 @@ def _find_cycle(edges: Mapping[int, Iterable[int]]) -> list[int] | None:
     return None
 
 
-# --8<-- [start:sessions]
 def check_session_guarantees(
     history: History,
     guarantees: Iterable[str] = GUARANTEES,
@@ -358,6 +355,7 @@ def check_session_guarantees(
             return
         edges[g].setdefault(a, {}).setdefault(b, why)
 
+    # --8<-- [start:sessions]
     for p in history.processes:
         ids = [
             i for i in history.program_order(p) if i in rf or i in effective
@@ -373,6 +371,7 @@ def check_session_guarantees(
                     need("monotonic-writes", a, b, (a, b), strict=True)
                 if a in rf and b in effective:
                     need("writes-follow-reads", rf[a], b, (a, b), strict=True)
+    # --8<-- [end:sessions]
 
     rank: dict[int, int] | None = None
     if arbitration is not None:
@@ -430,6 +429,3 @@ def check_session_guarantees(
             all_hold = False
             violations.append(cycle_witness)
     return SessionReport(MappingProxyType(holds), all_hold, tuple(violations), tuple(unexplained))
-
-
-# --8<-- [end:sessions]

@@ -3,19 +3,24 @@
 It follows the OTLP/JSON rules of the OTLP specification: ``traceId``/``spanId`` are
 case-insensitive hex (never base64), enums are integers (enum names are rejected), keys are
 lowerCamelCase, 64-bit integers may be decimal strings or numbers, and unknown fields are
-ignored. Two kinds of unknown field are *not* ignored, because ignoring them would lose every
-span silently: the pre-1.0 name ``instrumentationLibrarySpans`` and snake_case spellings of
-the container fields (``resource_spans``, ``scope_spans``). Every problem raises
-`OTLPDecodeError` with the JSON path of the bad field.
+ignored. No field that carries data is dropped silently: the pre-1.0 name
+``instrumentationLibrarySpans`` is rejected, and the snake_case proto names
+(`SNAKE_CASE_FIELDS`) are read as their lowerCamelCase fields, as the Collector does. A JSON
+object that repeats a key is rejected (`strict_object`), since a parser keeps one of the two
+values. Every problem raises `OTLPDecodeError` with the JSON path of the bad field.
+
+Parse with ``json.loads(text, object_pairs_hook=strict_object)`` before
+`decode_json_document`, as the readers in `otlpkb.otlp.reader` do.
 
 See the chapter *Distributed tracing* (3.1).
 
 Examples:
     >>> import json
-    >>> from otlpkb.otlp.json_reader import decode_json_document, new_columns
-    >>> doc = json.loads('''{"resourceSpans": [{"scopeSpans": [{"spans": [
+    >>> from otlpkb.otlp.json_reader import decode_json_document, new_columns, strict_object
+    >>> doc = json.loads('''{"resource_spans": [{"scopeSpans": [{"spans": [
     ...   {"traceId": "5B8EFFF798038103D269B633813FC60C", "spanId": "EEE19B7EC3C1B174",
-    ...    "name": "x", "kind": 2, "startTimeUnixNano": "1", "endTimeUnixNano": 3}]}]}]}''')
+    ...    "name": "x", "kind": 2, "startTimeUnixNano": "1", "endTimeUnixNano": 3}]}]}]}''',
+    ...   object_pairs_hook=strict_object)
     >>> cols = new_columns()
     >>> decode_json_document(doc, cols)
     1
@@ -30,16 +35,22 @@ import binascii
 import math
 import re
 from collections.abc import Collection
+from decimal import Decimal, InvalidOperation
 from typing import Any, NoReturn
 
 from .spans import COLUMNS, AttributeValue, SpanEvent, SpanLink
 
 __all__ = [
+    "SNAKE_CASE_FIELDS",
+    "DuplicateKeyError",
     "FieldError",
     "check_no_resource_spans",
     "decode_json_document",
     "decode_resource_spans",
+    "find_duplicate_key",
+    "marking_object",
     "new_columns",
+    "strict_object",
 ]
 
 _HEX32 = re.compile(r"[0-9a-fA-F]{32}")
@@ -47,6 +58,9 @@ _HEX16 = re.compile(r"[0-9a-fA-F]{16}")
 _ZERO32 = "0" * 32
 _ZERO16 = "0" * 16
 _DIGITS = re.compile(r"-?[0-9]+")
+_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
+_MAX_DIGITS = 20  # every int64 and uint64 has at most 20 digits
+_EXACT_FLOAT = 2**53  # above this a double does not hold every integer
 _BASE64 = re.compile(r"([A-Za-z0-9+/]*|[A-Za-z0-9_-]*)={0,2}")
 _MAX_DEPTH = 64
 _U64 = 2**64
@@ -73,6 +87,131 @@ class FieldError(Exception):
         return FieldError(joined, self.reason)
 
 
+SNAKE_CASE_FIELDS: dict[str, str] = {
+    name: name.split("_")[0] + "".join(part.title() for part in name.split("_")[1:])
+    for name in (
+        "resource_spans",
+        "scope_spans",
+        "schema_url",
+        "trace_id",
+        "span_id",
+        "trace_state",
+        "parent_span_id",
+        "start_time_unix_nano",
+        "end_time_unix_nano",
+        "time_unix_nano",
+        "dropped_attributes_count",
+        "dropped_events_count",
+        "dropped_links_count",
+        "string_value",
+        "bool_value",
+        "int_value",
+        "double_value",
+        "array_value",
+        "kvlist_value",
+        "bytes_value",
+        "instrumentation_library_spans",
+        "instrumentation_library",
+        "resource_metrics",
+        "resource_logs",
+        "resource_profiles",
+    )
+}
+"""The original (snake_case) proto field names of the trace messages and their JSON names.
+
+The OTLP specification makes lowerCamelCase the only valid spelling, but the Collector's
+decoder (``pdata/ptrace/json.go``, ``Span.unmarshalJSONIter``) and every ProtoJSON parser
+accept both, and ignoring a snake_case key would drop the data it carries without a word.
+So both are read, as the same field: giving both spellings of one field is a duplicate key.
+"""
+
+
+class DuplicateKeyError(Exception):
+    """A JSON object repeats a key (or gives a field in both spellings)."""
+
+    def __init__(self, key: str, field: str) -> None:
+        super().__init__(key, field)
+        self.key = key
+        self.field = field
+
+    @property
+    def reason(self) -> str:
+        """The problem in words."""
+        if self.key == self.field:
+            what = f"duplicate key {self.key!r}"
+        else:
+            what = f"{self.key!r} repeats the field {self.field!r}"
+        return f"{what}: a JSON object must not give a field twice (one would be lost)"
+
+
+def strict_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An ``object_pairs_hook``: snake_case names renamed, nulls unset, repeats rejected.
+
+    ``null`` for a field means "unset" in ProtoJSON, so the key is left out.
+
+    Raises:
+        DuplicateKeyError: a key occurs twice (a plain ``dict`` would keep the last).
+
+    Examples:
+        >>> import json
+        >>> json.loads('{"parent_span_id": "ab"}', object_pairs_hook=strict_object)
+        {'parentSpanId': 'ab'}
+    """
+    # --8<-- [start:strict_object]
+    obj = dict(pairs)
+    if (
+        len(obj) == len(pairs)
+        and SNAKE_CASE_FIELDS.keys().isdisjoint(obj)
+        and None not in obj.values()
+    ):
+        return obj
+    # --8<-- [end:strict_object]
+    obj = {}
+    spelled: dict[str, str] = {}
+    for key, value in pairs:
+        name = SNAKE_CASE_FIELDS.get(key, key)
+        if name in spelled:
+            raise DuplicateKeyError(key if key != name else spelled[name], name)
+        spelled[name] = key
+        if value is not None:  # ProtoJSON: null means the field is unset
+            obj[name] = value
+    return obj
+
+
+class _Marked(dict):  # type: ignore[type-arg]
+    """An object whose keys repeat: the marker `marking_object` leaves in a parsed tree."""
+
+    duplicate: DuplicateKeyError | None = None
+
+
+def marking_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """Like `strict_object`, but marks an object with a repeated key instead of raising.
+
+    Used to re-parse a document `strict_object` rejected, to find where the key repeats.
+    """
+    try:
+        return strict_object(pairs)
+    except DuplicateKeyError as exc:
+        marked = _Marked(pairs)
+        marked.duplicate = exc
+        return marked
+
+
+def find_duplicate_key(value: object) -> FieldError | None:
+    """The first object marked by `marking_object` in ``value``, as a located `FieldError`."""
+    stack: list[tuple[object, str]] = [(value, "")]
+    while stack:
+        item, path = stack.pop()
+        if isinstance(item, _Marked) and item.duplicate is not None:
+            return FieldError(path, item.duplicate.reason)
+        if isinstance(item, dict):
+            children = [(v, f"{path}.{k}" if path else k) for k, v in item.items()]
+            stack.extend(reversed(children))
+        elif type(item) is list:
+            stack.extend(reversed([(v, f"{path}[{i}]") for i, v in enumerate(item)]))
+    return None
+
+
 def _fail(path: str, reason: str) -> NoReturn:
     raise FieldError(path, reason)
 
@@ -84,7 +223,7 @@ def _type_name(value: object) -> str:
         return "a boolean"
     if isinstance(value, str):
         return "a string"
-    if isinstance(value, int | float):
+    if isinstance(value, int | float | Decimal):
         return "a number"
     if isinstance(value, list):
         return "an array"
@@ -123,19 +262,33 @@ def hex_id(value: object, field: str, nbytes: int, *, allow_empty: bool) -> str:
     return low
 
 
-def _int(value: object, field: str, *, signed: bool, bits: int) -> int:
-    if type(value) is int:
-        number = value
-    elif type(value) is str and _DIGITS.fullmatch(value):
-        number = int(value)
-    elif type(value) is float and value.is_integer() and math.isfinite(value):
-        number = math.floor(value)  # an integral JSON number such as 1e3
-    else:
+def _integral(value: object, field: str) -> int:
+    """An integer written in any ProtoJSON form: 12, "12", 1.2e1, "1.2e1", 12.0."""
+    if type(value) is str and _DIGITS.fullmatch(value):
+        if len(value.lstrip("-").lstrip("0")) > _MAX_DIGITS:
+            _fail(field, f"{value[:24]}... ({len(value)} digits) is out of range for 64 bits")
+        return int(value)
+    exact: Decimal | None = None
+    if type(value) is Decimal or (type(value) is float and math.isfinite(value)):
+        exact = Decimal(value)
+    elif type(value) is str and _NUMBER.fullmatch(value):
+        try:
+            exact = Decimal(value)
+        except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
+            exact = None
+    if exact is None or not exact.is_finite() or exact != exact.to_integral_value():
         _fail(
             field,
             f"expected an integer (number or decimal string), got {_type_name(value)} "
             f"{str(value)[:40]!r}",
         )
+    if exact.adjusted() >= _MAX_DIGITS:
+        _fail(field, f"{str(value)[:40]} is out of range for 64 bits")
+    return int(exact)
+
+
+def _int(value: object, field: str, *, signed: bool, bits: int) -> int:
+    number = value if type(value) is int else _integral(value, field)
     low, high = (-(2 ** (bits - 1)), 2 ** (bits - 1)) if signed else (0, 2**bits)
     if not low <= number < high:
         kind = "int" if signed else "uint"
@@ -145,7 +298,7 @@ def _int(value: object, field: str, *, signed: bool, bits: int) -> int:
 
 def _uint64(value: object, field: str) -> int:
     # fast path for the common case: a decimal string of a positive time
-    if type(value) is str and value.isdigit() and value.isascii():
+    if type(value) is str and len(value) <= _MAX_DIGITS and value.isdigit() and value.isascii():
         number = int(value)
         if number < _U64:
             return number
@@ -185,7 +338,7 @@ def _arr(value: object, field: str) -> list[Any]:
 
 
 def _double(value: object, field: str) -> float:
-    if type(value) is float or type(value) is int:
+    if type(value) is float or type(value) is int or type(value) is Decimal:
         return float(value)
     if type(value) is str:
         special = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
@@ -248,10 +401,6 @@ def any_value(value: object, field: str, depth: int = 0) -> AttributeValue:
             return inner
         _fail(f"{field}.stringValue", f"expected a string, got {_type_name(inner)}")
     if key == "intValue":
-        if type(inner) is str and inner.isascii() and inner.lstrip("-").isdigit():
-            number = int(inner)
-            if -_I64 <= number < _I64:
-                return number
         return _int(inner, f"{field}.intValue", signed=True, bits=64)
     if key == "boolValue":
         if type(inner) is not bool:
@@ -344,40 +493,64 @@ def _links(items: object, field: str) -> tuple[SpanLink, ...]:
 _EMPTY: dict[str, Any] = {}
 
 
-# --8<-- [start:decode_span]
+def _flag(problems: list[str], strict: bool, field: str, reason: str) -> None:
+    """Record what makes a kept span invalid, or raise it in strict mode."""
+    if strict:
+        _fail(field, reason)
+    problems.append(f"{field} {reason}")
+
+
+def _context_id(value: object, field: str, nbytes: int, problems: list[str], strict: bool) -> str:
+    """A span's own trace or span id: malformed is an error, empty or zero is flagged."""
+    text = hex_id(value, field, nbytes, allow_empty=True)
+    if not text:
+        what = "is empty" if value == "" else "is all zeros"
+        _flag(problems, strict, field, f"{what}, which is an invalid span context")
+    return text
+
+
+def _time(value: object, field: str, problems: list[str], strict: bool) -> int:
+    number = _uint64(value, field)
+    if number > _EXACT_FLOAT and (
+        type(value) is Decimal
+        or type(value) is float
+        or (type(value) is str and not value.isdigit())
+    ):
+        reason = f"{value} is written as a floating-point number: nanoseconds may be lost"
+        _flag(problems, strict, field, reason)
+    return number
+
+
+def _list(value: object, field: str) -> list[Any] | None:
+    """A repeated field: absent is empty, anything but an array (even {} or 0) an error."""
+    return None if value is None else _arr(value, field)
+
+
 def _decode_span(
     span: object,
     out: dict[str, list[Any]],
     service: str,
     resource_attrs: dict[str, AttributeValue],
-    scope_name: str,
-    scope_version: str,
+    scope: tuple[str, str],
+    strict: bool,
 ) -> None:
-    """Validate one JSON span object and append it to the columns ``out``."""
     if type(span) is not dict:
         _fail("", f"expected a span object, got {_type_name(span)}")
+    # --8<-- [start:decode_span]
     get = span.get
-    if "traceId" not in span:
-        _fail(
-            "traceId",
-            "is missing"
-            + (" (snake_case 'trace_id' is not OTLP/JSON)" if "trace_id" in span else ""),
-        )
-    if "spanId" not in span:
-        _fail("spanId", "is missing")
-    trace_id = hex_id(span["traceId"], "traceId", 16, allow_empty=False)
-    span_id = hex_id(span["spanId"], "spanId", 8, allow_empty=False)
+    problems: list[str] = []
+    trace_id = _context_id(get("traceId", ""), "traceId", 16, problems, strict)
+    span_id = _context_id(get("spanId", ""), "spanId", 8, problems, strict)
     parent = hex_id(get("parentSpanId", ""), "parentSpanId", 8, allow_empty=True)
-    status = get("status")
-    if status is None:
-        code, message = 0, ""
-    else:
-        status = _obj(status, "status")
-        code = _enum(status.get("code", 0), "status.code")
-        message = _str(status.get("message", ""), "status.message")
-    raw_events = get("events")
-    raw_links = get("links")
-    raw_attrs = get("attributes")
+    start = _time(get("startTimeUnixNano", 0), "startTimeUnixNano", problems, strict)
+    end = _time(get("endTimeUnixNano", 0), "endTimeUnixNano", problems, strict)
+    if end < start:
+        _flag(problems, strict, "endTimeUnixNano", f"{end} is before the start {start}")
+    status = _obj(get("status", _EMPTY), "status")
+    attrs = _list(get("attributes"), "attributes")
+    events = _list(get("events"), "events")
+    links = _list(get("links"), "links")
+    # --8<-- [end:decode_span]
     # All fields are validated before any column is appended: a bad span leaves no trace.
     row = (
         trace_id,
@@ -385,28 +558,26 @@ def _decode_span(
         parent,
         _str(get("name", ""), "name"),
         _enum(get("kind", 0), "kind"),
-        _uint64(get("startTimeUnixNano", 0), "startTimeUnixNano"),
-        _uint64(get("endTimeUnixNano", 0), "endTimeUnixNano"),
-        code,
-        message,
+        start,
+        end,
+        _enum(status.get("code", 0), "status.code"),
+        _str(status.get("message", ""), "status.message"),
         service,
-        attributes(raw_attrs, "attributes") if raw_attrs else {},
+        attributes(attrs, "attributes") if attrs else {},
         resource_attrs,
-        _events(raw_events, "events") if raw_events else (),
-        _links(raw_links, "links") if raw_links else (),
+        _events(events, "events") if events else (),
+        _links(links, "links") if links else (),
         _str(get("traceState", ""), "traceState"),
         _uint32(get("flags", 0), "flags"),
-        scope_name,
-        scope_version,
+        *scope,
         _uint32(get("droppedAttributesCount", 0), "droppedAttributesCount"),
         _uint32(get("droppedEventsCount", 0), "droppedEventsCount"),
         _uint32(get("droppedLinksCount", 0), "droppedLinksCount"),
+        tuple(problems),
     )
     for name, value in zip(COLUMNS, row, strict=True):
         out[name].append(value)
 
-
-# --8<-- [end:decode_span]
 
 _OTHER_SIGNALS = {
     "resourceMetrics": "metrics",
@@ -415,8 +586,12 @@ _OTHER_SIGNALS = {
 }
 
 
-def decode_json_document(doc: object, out: dict[str, list[Any]]) -> int:
+def decode_json_document(doc: object, out: dict[str, list[Any]], *, strict: bool = False) -> int:
     """Validate a parsed ``ExportTraceServiceRequest``/``TracesData`` and append its spans.
+
+    A span with an empty or all-zero trace or span id, an end before its start, or a time
+    written as a float above 2**53 is kept and flagged (its ``problems`` column); with
+    ``strict`` it is a `FieldError` instead.
 
     Returns:
         The number of spans appended.
@@ -432,7 +607,7 @@ def decode_json_document(doc: object, out: dict[str, list[Any]]) -> int:
     start = len(out["trace_id"])
     for i, rs in enumerate(_arr(doc["resourceSpans"], "resourceSpans")):
         try:
-            decode_resource_spans(rs, i, out)
+            decode_resource_spans(rs, i, out, strict=strict)
         except FieldError:
             _truncate(out, start)
             raise
@@ -442,19 +617,19 @@ def decode_json_document(doc: object, out: dict[str, list[Any]]) -> int:
 def check_no_resource_spans(keys: Collection[str]) -> None:
     """Judge a document whose top-level keys ``keys`` hold no ``resourceSpans``.
 
-    An empty document is an empty request (no error); a metrics, logs or profiles document,
-    the snake_case ``resource_spans`` or any other non-empty object is a `FieldError`.
+    An empty document is an empty request (no error); a metrics, logs or profiles document
+    or any other non-empty object is a `FieldError`.
     """
     for key, signal in _OTHER_SIGNALS.items():
         if key in keys:
             _fail(key, f"this is a {signal} document, not traces")
-    if "resource_spans" in keys:
-        _fail("resource_spans", "snake_case keys are not OTLP/JSON; use resourceSpans")
     if keys:
         _fail("", f"no resourceSpans field (keys: {', '.join(sorted(keys)[:8])})")
 
 
-def decode_resource_spans(rs: object, index: int, out: dict[str, list[Any]]) -> int:
+def decode_resource_spans(
+    rs: object, index: int, out: dict[str, list[Any]], *, strict: bool = False
+) -> int:
     """Validate ``resourceSpans[index]``, one parsed ``ResourceSpans``, and append its spans.
 
     The unit of streaming: a document is decoded one ``resourceSpans`` element at a time.
@@ -468,7 +643,7 @@ def decode_resource_spans(rs: object, index: int, out: dict[str, list[Any]]) -> 
     """
     start = len(out["trace_id"])
     try:
-        _decode_resource_spans(rs, out)
+        _decode_resource_spans(rs, out, strict)
     except FieldError as exc:
         _truncate(out, start)
         raise exc.under(f"resourceSpans[{index}]") from None
@@ -480,16 +655,14 @@ def _truncate(out: dict[str, list[Any]], length: int) -> None:
         del out[name][length:]
 
 
-def _decode_resource_spans(rs: object, out: dict[str, list[Any]]) -> None:
+def _decode_resource_spans(rs: object, out: dict[str, list[Any]], strict: bool) -> None:
     rs = _obj(rs, "")
     if "instrumentationLibrarySpans" in rs:
         _fail(
             "instrumentationLibrarySpans",
-            "pre-1.0 OTLP field name (renamed scopeSpans in OTLP 0.19/1.0); "
-            "re-export the data with a current SDK or Collector",
+            "old OTLP field name (renamed scopeSpans in opentelemetry-proto 0.15.0, "
+            "removed in 0.19.0); re-export the data with a current SDK or Collector",
         )
-    if "scope_spans" in rs:
-        _fail("scope_spans", "snake_case keys are not OTLP/JSON; use scopeSpans")
     resource = _obj(rs.get("resource", _EMPTY), "resource")
     res_attrs = attributes(resource.get("attributes", []), "resource.attributes")
     service = res_attrs.get("service.name", "")
@@ -498,13 +671,18 @@ def _decode_resource_spans(rs: object, out: dict[str, list[Any]]) -> None:
         prefix = f"scopeSpans[{j}]"
         ss = _obj(ss, prefix)
         if "instrumentationLibrary" in ss:
-            _fail(f"{prefix}.instrumentationLibrary", "pre-1.0 OTLP field name (now scope)")
+            _fail(
+                f"{prefix}.instrumentationLibrary",
+                "old OTLP field name (renamed scope in opentelemetry-proto 0.15.0)",
+            )
         scope = _obj(ss.get("scope", _EMPTY), f"{prefix}.scope")
-        scope_name = _str(scope.get("name", ""), f"{prefix}.scope.name")
-        scope_version = _str(scope.get("version", ""), f"{prefix}.scope.version")
+        names = (
+            _str(scope.get("name", ""), f"{prefix}.scope.name"),
+            _str(scope.get("version", ""), f"{prefix}.scope.version"),
+        )
         spans = _arr(ss.get("spans", []), f"{prefix}.spans")
         for k, span in enumerate(spans):
             try:
-                _decode_span(span, out, service_name, res_attrs, scope_name, scope_version)
+                _decode_span(span, out, service_name, res_attrs, names, strict)
             except FieldError as exc:
                 raise exc.under(f"{prefix}.spans[{k}]") from None

@@ -29,6 +29,8 @@ from typing import Any
 from google.protobuf import unknown_fields  # type: ignore[import-untyped, unused-ignore]
 from google.protobuf.message import DecodeError  # type: ignore[import-untyped, unused-ignore]
 from opentelemetry.proto.common.v1 import common_pb2
+from opentelemetry.proto.logs.v1 import logs_pb2
+from opentelemetry.proto.metrics.v1 import metrics_pb2
 from opentelemetry.proto.trace.v1 import trace_pb2
 
 from .json_reader import FieldError
@@ -41,6 +43,17 @@ _LEGACY_FIELD = 1000  # ResourceSpans.instrumentation_library_spans in OTLP < 1.
 
 def _fail(path: str, reason: str) -> Any:
     raise FieldError(path, reason)
+
+
+def _context_id(raw: bytes, field: str, nbytes: int, problems: list[str], strict: bool) -> str:
+    """A span's own id: a wrong length is an error, empty or all zeros is flagged."""
+    text = _id(raw, field, nbytes, allow_empty=True)
+    if not text:
+        reason = ("is empty" if not raw else "is all zeros") + ", which is an invalid span context"
+        if strict:
+            _fail(field, reason)
+        problems.append(f"{field.rsplit('.', 1)[-1]} {reason}")
+    return text
 
 
 def _id(raw: bytes, field: str, nbytes: int, *, allow_empty: bool) -> str:
@@ -84,7 +97,52 @@ def _attrs(items: Any) -> dict[str, AttributeValue]:
     return out
 
 
-def decode_protobuf(data: bytes, out: dict[str, list[Any]]) -> int:
+def _fields(message: Any) -> frozenset[int]:
+    return frozenset(field.number for field in message.DESCRIPTOR.fields)
+
+
+_RESOURCE_SPANS_FIELDS = _fields(trace_pb2.ResourceSpans)
+_SCOPE_SPANS_FIELDS = _fields(trace_pb2.ScopeSpans)
+_SPAN_FIELDS = _fields(trace_pb2.Span)
+
+
+def _check_wire_types(message: Any, known: frozenset[int], where: str) -> None:
+    """A known field number stored as unknown had the wrong wire type: not this message."""
+    for field in unknown_fields.UnknownFieldSet(message):
+        if field.field_number in known:
+            name = message.DESCRIPTOR.fields_by_number[field.field_number].name
+            _fail(
+                where,
+                f"field {field.field_number} has wire type {field.wire_type}, which does not "
+                f"fit {message.DESCRIPTOR.name}.{name}",
+            )
+
+
+def _other_signal(data: bytes) -> str | None:
+    """``"metrics"`` or ``"logs"`` if ``data`` reads cleanly as that OTLP signal."""
+    candidates: list[tuple[str, Any, Any]] = [
+        (
+            "metrics",
+            metrics_pb2.MetricsData,
+            lambda m: [x for r in m.resource_metrics for s in r.scope_metrics for x in s.metrics],
+        ),
+        (
+            "logs",
+            logs_pb2.LogsData,
+            lambda m: [x for r in m.resource_logs for s in r.scope_logs for x in s.log_records],
+        ),
+    ]
+    for signal, message_type, items in candidates:
+        try:
+            found = items(message_type.FromString(data))
+        except (DecodeError, RuntimeError, ValueError):
+            continue
+        if found and not any(len(unknown_fields.UnknownFieldSet(x)) for x in found):
+            return signal
+    return None
+
+
+def decode_protobuf(data: bytes, out: dict[str, list[Any]], *, strict: bool = False) -> int:
     """Parse one serialized ``ExportTraceServiceRequest``/``TracesData`` and append its spans.
 
     Returns:
@@ -93,8 +151,23 @@ def decode_protobuf(data: bytes, out: dict[str, list[Any]]) -> int:
     Raises:
         FieldError: the message is truncated or corrupt (path ``""``) or a field is invalid
             (path in proto3 JSON names, e.g. ``resourceSpans[0].scopeSpans[0].spans[1].spanId``);
-            nothing is appended then.
+            nothing is appended then. A span with an empty or all-zero trace or span id,
+            or an end before its start, is kept and flagged, or with ``strict`` an error.
+            A field of a known number but the wrong wire type is an error, and if the
+            message reads as OTLP metrics or logs the error says so.
     """
+    try:
+        return _decode(data, out, strict)
+    except FieldError as exc:
+        signal = _other_signal(data)
+        if signal is None:
+            raise
+        raise FieldError(
+            exc.path, f"{exc.reason}; the message reads as OTLP {signal}, not traces"
+        ) from None
+
+
+def _decode(data: bytes, out: dict[str, list[Any]], strict: bool) -> int:
     msg = trace_pb2.TracesData()
     try:
         msg.ParseFromString(data)
@@ -105,24 +178,37 @@ def decode_protobuf(data: bytes, out: dict[str, list[Any]]) -> int:
         if any(f.field_number == _LEGACY_FIELD for f in unknown_fields.UnknownFieldSet(rs)):
             _fail(
                 f"resourceSpans[{i}]",
-                "carries field 1000 (pre-1.0 instrumentation_library_spans); re-export the "
-                "data with a current SDK or Collector",
+                "carries field 1000 (instrumentation_library_spans, renamed scope_spans in "
+                "opentelemetry-proto 0.15.0 and removed in 0.19.0); re-export the data with a "
+                "current SDK or Collector",
             )
+        _check_wire_types(rs, _RESOURCE_SPANS_FIELDS, f"resourceSpans[{i}]")
         res_attrs = _attrs(rs.resource.attributes)
         service = res_attrs.get("service.name", "")
         service_name = service if isinstance(service, str) else ""
         for j, ss in enumerate(rs.scope_spans):
+            _check_wire_types(ss, _SCOPE_SPANS_FIELDS, f"resourceSpans[{i}].scopeSpans[{j}]")
             scope_name, scope_version = ss.scope.name, ss.scope.version
             for k, sp in enumerate(ss.spans):
                 where = f"resourceSpans[{i}].scopeSpans[{j}].spans[{k}]"
+                _check_wire_types(sp, _SPAN_FIELDS, where)
+                problems: list[str] = []
+                trace_id = _context_id(sp.trace_id, f"{where}.traceId", 16, problems, strict)
+                span_id = _context_id(sp.span_id, f"{where}.spanId", 8, problems, strict)
+                start, end = sp.start_time_unix_nano, sp.end_time_unix_nano
+                if end < start:
+                    reason = f"{end} is before the start {start}"
+                    if strict:
+                        _fail(f"{where}.endTimeUnixNano", reason)
+                    problems.append(f"endTimeUnixNano {reason}")
                 row = (
-                    _id(sp.trace_id, f"{where}.traceId", 16, allow_empty=False),
-                    _id(sp.span_id, f"{where}.spanId", 8, allow_empty=False),
+                    trace_id,
+                    span_id,
                     _id(sp.parent_span_id, f"{where}.parentSpanId", 8, allow_empty=True),
                     sp.name,
                     int(sp.kind),
-                    sp.start_time_unix_nano,
-                    sp.end_time_unix_nano,
+                    start,
+                    end,
                     int(sp.status.code),
                     sp.status.message,
                     service_name,
@@ -155,6 +241,7 @@ def decode_protobuf(data: bytes, out: dict[str, list[Any]]) -> int:
                     sp.dropped_attributes_count,
                     sp.dropped_events_count,
                     sp.dropped_links_count,
+                    tuple(problems),
                 )
                 for name, value in zip(COLUMNS, row, strict=True):
                     staged[name].append(value)

@@ -9,12 +9,20 @@ Accepted inputs (``format``):
   OTLP/HTTP request body;
 * ``"protobuf-stream"``: the ``file`` exporter's ``format: proto`` file: frames of a 4-byte
   big-endian length followed by a serialized request (a frame holding JSON is read too);
-* ``"auto"`` (default) picks one of the above from the first bytes.
+* ``"auto"`` (default) picks one of the above from the first bytes: JSON if they start
+  with ``{`` or ``[`` (after blanks) or a byte-order mark, or are UTF-16/32 JSON; binary
+  if the first byte is 0x0A (field 1, ``resource_spans``); frames if a 4-byte length is
+  followed by 0x0A or ``{``; any other JSON value is reported as such. Anything else is
+  an error saying what the input looks like (zero bytes, text, zstd, ...), and a binary
+  message that reads as OTLP metrics or logs is named as such.
 
 Ids come out as lowercase hex; an all-zero or absent ``parentSpanId`` means "no parent"
-(``""``), while an all-zero trace or span id is an error. Every format may be gzip-compressed
-(detected by the magic bytes). The source is a path, a bytes-like object or a binary file
-object.
+(``""``). A span whose own trace or span id is empty or all zeros, whose end precedes its
+start, or whose time was written as a float above 2**53 is kept and flagged in its
+``problems`` (counted by `SpanTable.invalid_count`); ``strict=True`` makes it an error.
+``null`` for any field means the field is unset, as ProtoJSON says. Every format may be
+gzip-compressed (detected by the magic bytes). The source is a path, a bytes-like object
+or a binary file object.
 
 What streams: `iter_trace_batches` reads a file of any size in bounded memory. JSON
 lines and length-prefixed frames are decoded one line / frame at a time. A single OTLP/JSON
@@ -24,8 +32,9 @@ document is read in chunks through an incremental decoder (UTF-8, or the UTF-16/
 skipped value by value. Memory is then bounded by the largest line, frame, ``resourceSpans``
 element or other top-level value, plus one batch. Only a binary protobuf message
 (``"protobuf"``) is read whole, then batched. `read_traces` runs the same decoder to
-the end. A document with two ``resourceSpans`` keys is an error (a whole-document parse
-would silently keep the last one).
+the end. A JSON object that repeats a key, anywhere, is an error (a whole-document parse
+would silently keep the last one); snake_case proto field names are read as their
+lowerCamelCase fields (see `otlpkb.otlp.json_reader`).
 
 See the chapter *Distributed tracing* (3.1).
 
@@ -48,15 +57,21 @@ import os
 import re
 import zlib
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import IO, Any, Literal
 
 from .errors import OTLPDecodeError
 from .json_reader import (
+    SNAKE_CASE_FIELDS,
+    DuplicateKeyError,
     FieldError,
     check_no_resource_spans,
     decode_json_document,
     decode_resource_spans,
+    find_duplicate_key,
+    marking_object,
     new_columns,
+    strict_object,
 )
 from .proto_reader import decode_protobuf
 from .spans import COLUMNS, SpanTable
@@ -74,7 +89,9 @@ _JSON_MARGIN = 32  # a value ending this close to the end of the window is re-re
 _JSON_WS = re.compile(r"[ \t\n\r]*")
 _LINE_WS = re.compile(r"[ \t\r]*")
 _ANY_WS = re.compile(r"[ \t\n\r\x0b\x0c]*")
-_DECODER = json.JSONDecoder()
+# fractions and exponents as Decimal, so that an int64 written 1.7e18 is read exactly
+_DECODER = json.JSONDecoder(object_pairs_hook=strict_object, parse_float=Decimal)
+_MARKING = json.JSONDecoder(object_pairs_hook=marking_object, parse_float=Decimal)
 _KEEP_KEYS = 64
 _SIGNAL_KEYS = frozenset(("resourceMetrics", "resourceLogs", "resourceProfiles", "resource_spans"))
 
@@ -108,7 +125,8 @@ def _buffered(stream: Any) -> io.BufferedReader:
 class _Input:
     """An opened source: a peekable binary stream, its display name and what to close."""
 
-    def __init__(self, source: Source) -> None:
+    def __init__(self, source: Source, *, strict: bool = False) -> None:
+        self.strict = strict
         self._close: Any = None
         if isinstance(source, bytes | bytearray | memoryview):
             self.name = "<bytes>"
@@ -159,10 +177,20 @@ def _json_error(inp: _Input, exc: Exception, *, line: int | None, offset: int) -
 def _decode_json_unit(
     inp: _Input, text: bytes, out: dict[str, list[Any]], *, line: int | None, offset: int
 ) -> None:
-    try:
-        doc = json.loads(text)
-    except (ValueError, RecursionError) as exc:
-        raise _json_error(inp, exc, line=line, offset=offset) from None
+    hook = strict_object
+    while True:
+        try:
+            doc = json.loads(text, object_pairs_hook=hook, parse_float=Decimal)
+        except DuplicateKeyError:
+            hook = marking_object  # parse again, marking the object, to say where
+            continue
+        except (ValueError, RecursionError) as exc:
+            raise _json_error(inp, exc, line=line, offset=offset) from None
+        break
+    found = find_duplicate_key(doc) if hook is marking_object else None
+    if found is not None:
+        path = found.path or "(document)"
+        raise inp.error(found.reason, line=line, byte_offset=offset, json_path=path)
     _decode_parsed(inp, doc, out, line=line, offset=offset)
 
 
@@ -170,7 +198,7 @@ def _decode_parsed(
     inp: _Input, doc: object, out: dict[str, list[Any]], *, line: int | None, offset: int
 ) -> None:
     try:
-        decode_json_document(doc, out)
+        decode_json_document(doc, out, strict=inp.strict)
     except FieldError as exc:
         raise inp.error(
             exc.reason,
@@ -182,7 +210,7 @@ def _decode_parsed(
 
 def _decode_proto_unit(inp: _Input, data: bytes, out: dict[str, list[Any]], *, offset: int) -> None:
     try:
-        decode_protobuf(data, out)
+        decode_protobuf(data, out, strict=inp.strict)
     except FieldError as exc:
         raise inp.error(exc.reason, byte_offset=offset, json_path=exc.path or None) from None
 
@@ -224,6 +252,7 @@ class _JsonWindow:
 
     def __init__(self, inp: _Input, stream: io.BufferedReader, chunk: int) -> None:
         self._inp = inp
+        self.strict = inp.strict
         self._stream = stream
         self._chunk = chunk
         head = _read_exactly(stream, 4)
@@ -280,13 +309,20 @@ class _JsonWindow:
                 return ""
             self.fill()
 
-    def value(self) -> Any:
-        """Decode the JSON value after optional whitespace and move past it."""
+    def value(self, path: str = "") -> Any:
+        """Decode the JSON value after optional whitespace and move past it.
+
+        ``path`` is the value's JSON path, for the error if an object in it repeats a key.
+        """
         self.skip()
+        decoder = _DECODER
         while True:
             buf = self.buf
             try:
-                value, end = _DECODER.raw_decode(buf, self.pos)
+                value, end = decoder.raw_decode(buf, self.pos)
+            except DuplicateKeyError:
+                decoder = _MARKING  # decode again, marking the object, to say where
+                continue
             except json.JSONDecodeError as exc:
                 # an error at the end of the window, or an unterminated string, may only
                 # mean that the value continues in the next chunk
@@ -302,6 +338,10 @@ class _JsonWindow:
             if not self.eof and len(buf) - end < _JSON_MARGIN:
                 self.fill()  # a number such as 12|34 may go on in the next chunk
                 continue
+            found = find_duplicate_key(value) if decoder is _MARKING else None
+            if found is not None:
+                where = FieldError(found.path, found.reason).under(path) if path else found
+                raise self.error_at(self.mark(), where.reason, where.path or "(document)")
             self.pos = end
             return value
 
@@ -355,6 +395,7 @@ def _json_document(inp: _Input, out: dict[str, list[Any]], *, auto: bool) -> Ite
     text.pos += 1
     seen_spans = False
     keys: set[str] = set()
+    seen_keys: dict[str, str] = {}  # field name -> its spelling in the document
     char = text.skip()
     if char == "}":
         text.pos += 1
@@ -363,14 +404,13 @@ def _json_document(inp: _Input, out: dict[str, list[Any]], *, auto: bool) -> Ite
             if char != '"':
                 raise text.syntax_error("Expecting property name enclosed in double quotes")
             key_mark = text.mark()
-            key = text.value()
+            raw_key = text.value()
+            key = SNAKE_CASE_FIELDS.get(raw_key, raw_key)
+            if key in seen_keys:
+                other = raw_key if raw_key != key else seen_keys[key]
+                raise text.error_at(key_mark, DuplicateKeyError(other, key).reason, key)
+            seen_keys[key] = raw_key
             if key == "resourceSpans":
-                if seen_spans:
-                    raise text.error_at(
-                        key_mark,
-                        "duplicate resourceSpans key: a document holds one resourceSpans array",
-                        "resourceSpans",
-                    )
                 seen_spans = True
             else:
                 keys.add(key)
@@ -380,12 +420,14 @@ def _json_document(inp: _Input, out: dict[str, list[Any]], *, auto: bool) -> Ite
                 raise text.syntax_error("Expecting ':' delimiter")
             text.pos += 1
             if key != "resourceSpans":
-                text.value()  # an unknown field: ignored, as OTLP/JSON requires
+                text.value(key)  # an unknown field: ignored, as OTLP/JSON requires
             elif text.skip() == "[":
                 yield from _resource_spans(text, out)
             else:
                 mark = text.mark()
-                _decode_whole(text, mark, {"resourceSpans": text.value()}, out)
+                value = text.value(key)
+                if value is not None:  # null: unset, an empty request
+                    _decode_whole(text, mark, {"resourceSpans": value}, out)
             char = text.skip()
             if char == ",":
                 text.pos += 1
@@ -412,9 +454,9 @@ def _resource_spans(text: _JsonWindow, out: dict[str, list[Any]]) -> Iterator[No
     while True:
         text.skip()
         mark = text.mark()
-        element = text.value()
+        element = text.value(f"resourceSpans[{index}]")
         try:
-            decode_resource_spans(element, index, out)
+            decode_resource_spans(element, index, out, strict=text.strict)
         except FieldError as exc:
             raise text.error_at(mark, exc.reason, exc.path) from None
         del element
@@ -433,7 +475,7 @@ def _resource_spans(text: _JsonWindow, out: dict[str, list[Any]]) -> Iterator[No
 def _decode_whole(text: _JsonWindow, mark: int, doc: object, out: dict[str, list[Any]]) -> None:
     """Decode a value read whole: a top-level non-object, or a non-array resourceSpans."""
     try:
-        decode_json_document(doc, out)
+        decode_json_document(doc, out, strict=text.strict)
     except FieldError as exc:
         raise text.error_at(mark, exc.reason, exc.path or "(document)") from None
 
@@ -453,16 +495,64 @@ def _after_document(
         raise text.syntax_error("Extra data")
 
 
+def _is_json_frame(payload: bytes) -> bool:
+    """Whether a ``protobuf-stream`` frame holds JSON rather than a binary message.
+
+    A binary ``TracesData`` starts with byte 0x0A (field 1, length-delimited), which is
+    also JSON whitespace, and the next byte is the first ``ResourceSpans``' length: 123
+    bytes make it ``{``. So a frame starting with 0x0A is binary, whatever follows.
+    """
+    return payload[:1] != b"\n" and payload.lstrip(b" \t\r\n")[:1] == b"{"
+
+
+_JSON_START = frozenset(b'{["-0123456789tfn')
+_BOMS = (b"\x00\x00\xfe\xff", b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+_MAGIC = {
+    b"\x28\xb5\x2f\xfd": "zstd-compressed data (only gzip is detected)",
+    b"PK\x03\x04": "a zip archive",
+    b"BZh": "bzip2-compressed data (only gzip is detected)",
+    b"\xfd7zXZ": "xz-compressed data (only gzip is detected)",
+    b"\xff\x06\x00\x00sNaPpY": "snappy-framed data (only gzip is detected)",
+}
+
+
 def _detect(inp: _Input) -> str:
+    """The format of ``inp`` from its first bytes, or an error naming what it looks like."""
+    # --8<-- [start:detect]
     head = inp.stream.peek(64)[:64]
-    stripped = head.lstrip(b" \t\r\n\xef\xbb\xbf")
     if not head:
-        raise inp.error("empty input: no OTLP document to detect (pass format= to accept it)")
-    if stripped[:1] in (b"{", b"["):
-        return "json?"
-    if head[:1] == b"\x00":
-        return "protobuf-stream"
-    return "protobuf"
+        raise inp.error("empty input: no OTLP document to detect (pass format=)")
+    stripped = head.lstrip(b" \t\r\n")
+    if head.startswith(_BOMS) or stripped[:1] in (b"{", b"["):
+        return "json?"  # UTF-8, or UTF-16/32 with a byte-order mark
+    if head[0] == 0x0A:  # field 1 (resource_spans), length-delimited
+        return "protobuf"
+    size, body = int.from_bytes(head[:4], "big"), head[4:]
+    if size and (body[:1] == b"\n" or body.lstrip(b" \t\r\n")[:1] == b"{"):
+        return "protobuf-stream"  # a 4-byte length, then a binary or JSON request
+    encoding = json.detect_encoding(head)
+    text = head.decode(encoding, "ignore").lstrip(" \t\r\n")
+    if encoding != "utf-8" and text[:1] in ("{", "["):
+        return "json?"  # UTF-16/32 without a byte-order mark
+    if stripped and stripped[0] in _JSON_START:
+        return "json?"  # a JSON value that is not an object: the decoder says which
+    raise inp.error(f"not OTLP trace data: {_looks_like(head)}")
+    # --8<-- [end:detect]
+
+
+def _looks_like(head: bytes) -> str:
+    """What the first bytes of an input that is no OTLP format look like, in words."""
+    for magic, what in _MAGIC.items():
+        if head.startswith(magic):
+            return f"it looks like {what}"
+    if not any(head):
+        return f"it starts with {len(head)} zero bytes (a zero-filled or truncated file?)"
+    if all(32 <= b < 127 or b in b"\t\r\n" for b in head):
+        return f"it looks like text that is not JSON: {head[:24].decode()!r}"
+    return (
+        f"it starts with bytes {head[:8].hex(' ')}; OTLP/JSON starts with '{{', a binary "
+        "request with 0x0a, a file-exporter frame with a 4-byte length and then one of those"
+    )
 
 
 def _decode_units(inp: _Input, fmt: str, out: dict[str, list[Any]]) -> Iterator[None]:
@@ -489,6 +579,7 @@ def _decode_units(inp: _Input, fmt: str, out: dict[str, list[Any]]) -> Iterator[
                         f"truncated frame header: {len(header)} of 4 length bytes",
                         byte_offset=offset,
                     )
+                # --8<-- [start:frames]
                 size = int.from_bytes(header, "big")
                 payload = _read_exactly(stream, size)
                 if len(payload) < size:
@@ -497,11 +588,12 @@ def _decode_units(inp: _Input, fmt: str, out: dict[str, list[Any]]) -> Iterator[
                         f"only {len(payload)} follow",
                         byte_offset=offset,
                     )
-                if payload.lstrip()[:1] == b"{":
+                if _is_json_frame(payload):
                     _decode_json_unit(inp, payload, out, line=None, offset=offset + 4)
                 else:
                     _decode_proto_unit(inp, payload, out, offset=offset + 4)
                 offset += 4 + size
+                # --8<-- [end:frames]
                 yield None
     except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
         raise inp.error(f"corrupt or truncated gzip stream: {exc}") from None
@@ -523,23 +615,31 @@ def _jsonl(
         offset += len(line)
 
 
+def _check_strict(strict: object) -> bool:
+    if not isinstance(strict, bool):
+        raise TypeError(f"strict must be a bool, got {strict!r}")
+    return strict
+
+
 def _check_format(format: str) -> str:
     if format not in FORMATS:
         raise ValueError(f"format must be one of {FORMATS}, got {format!r}")
     return format
 
 
-# --8<-- [start:read_traces]
-def read_traces(source: Source, *, format: Format = "auto") -> SpanTable:
+def read_traces(source: Source, *, format: Format = "auto", strict: bool = False) -> SpanTable:
     """Read every span of an OTLP trace file or payload into a `SpanTable`.
 
     Args:
         source: a path, a bytes-like object or a binary file object; gzip is detected.
         format: ``"auto"``, ``"json"``, ``"jsonl"``, ``"protobuf"`` or ``"protobuf-stream"``
             (see the module docstring).
+        strict: raise for a span that is well-formed but invalid (an empty or all-zero
+            trace or span id, an end before the start, a time written as a float above
+            2**53) instead of keeping it with its ``problems`` set.
 
     Returns:
-        The spans in file order.
+        The spans in file order; `SpanTable.invalid_count` counts the flagged ones.
 
     Raises:
         OTLPDecodeError: malformed or invalid input; the message names the file, the
@@ -549,7 +649,7 @@ def read_traces(source: Source, *, format: Format = "auto") -> SpanTable:
     """
     fmt = _check_format(format)
     out = new_columns()
-    inp = _Input(source)
+    inp = _Input(source, strict=_check_strict(strict))
     try:
         for _ in _decode_units(inp, fmt, out):
             pass
@@ -558,11 +658,8 @@ def read_traces(source: Source, *, format: Format = "auto") -> SpanTable:
     return SpanTable._wrap(out)
 
 
-# --8<-- [end:read_traces]
-
-
 def iter_trace_batches(
-    source: Source, *, format: Format = "auto", batch_size: int = 10_000
+    source: Source, *, format: Format = "auto", batch_size: int = 10_000, strict: bool = False
 ) -> Iterator[SpanTable]:
     """Read ``source`` as a sequence of span tables of at most ``batch_size`` spans each.
 
@@ -570,7 +667,7 @@ def iter_trace_batches(
     ``resourceSpans`` element at a time) are decoded incrementally, so memory is bounded by
     the largest line, frame or element plus one batch; only a binary protobuf message is
     read whole. Spans keep file order; the concatenation of the batches equals
-    `read_traces`.
+    `read_traces`. ``strict`` is as in `read_traces`.
 
     Raises:
         OTLPDecodeError: as `read_traces`. Batches before the bad unit (line, frame or
@@ -589,7 +686,7 @@ def iter_trace_batches(
         raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
     fmt = _check_format(format)
     _check_source(source)
-    return _batches(source, fmt, batch_size)
+    return _batches(source, fmt, batch_size, _check_strict(strict))
 
 
 def _check_source(source: object) -> None:
@@ -602,9 +699,9 @@ def _check_source(source: object) -> None:
         )
 
 
-def _batches(source: Source, fmt: str, batch_size: int) -> Iterator[SpanTable]:
+def _batches(source: Source, fmt: str, batch_size: int, strict: bool) -> Iterator[SpanTable]:
     out = new_columns()
-    inp = _Input(source)
+    inp = _Input(source, strict=strict)
     try:
         for _ in _decode_units(inp, fmt, out):
             while len(out["trace_id"]) >= batch_size:

@@ -126,7 +126,6 @@ class SpanLike(Protocol):
         """Links to other spans."""
 
 
-# --8<-- [start:span]
 @dataclass(frozen=True, slots=True)
 class Span:
     """One span: a named, timed operation within a trace.
@@ -154,8 +153,12 @@ class Span:
         dropped_attributes_count: attributes dropped by the SDK's limits.
         dropped_events_count: events dropped by the SDK's limits.
         dropped_links_count: links dropped by the SDK's limits.
+        problems: what the reader kept but found invalid, one phrase each with the
+            field's JSON name (an empty or all-zero trace or span id, an end before the
+            start, a time written as a float); empty for a valid span.
     """
 
+    # --8<-- [start:span]
     trace_id: str
     span_id: str
     parent_span_id: str
@@ -177,14 +180,14 @@ class Span:
     dropped_attributes_count: int = 0
     dropped_events_count: int = 0
     dropped_links_count: int = 0
+    problems: tuple[str, ...] = ()
+    # --8<-- [end:span]
 
     @property
     def duration_nano(self) -> int:
         """``end_time_unix_nano - start_time_unix_nano``."""
         return self.end_time_unix_nano - self.start_time_unix_nano
 
-
-# --8<-- [end:span]
 
 COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(Span))
 """The column names of a `SpanTable`, in `Span` field order."""
@@ -272,6 +275,11 @@ class SpanTable(Sequence[Span]):
 
     def __len__(self) -> int:
         return self._length
+
+    @property
+    def invalid_count(self) -> int:
+        """How many spans the reader kept but flagged invalid (non-empty ``problems``)."""
+        return sum(1 for found in self._columns["problems"] if found)
 
     @overload
     def __getitem__(self, index: int) -> Span: ...

@@ -6,8 +6,23 @@ restart the trace (no, duplicated or invalid ``traceparent``; version ``ff``; al
 uppercase hex; wrong lengths; anything after the flags in version ``00``). A version above
 ``00`` is parsed by the future-version rules: the known prefix must be well formed and
 anything after it must start with ``-``. A ``tracestate`` that breaks its grammar (more than
-32 list members, a bad key or value, a duplicated key) is dropped, while the
-``traceparent`` is kept. Several ``tracestate`` headers are combined in order.
+32 list members, a bad key or value) is dropped, while the ``traceparent`` is kept. Several
+``tracestate`` headers are combined in order.
+
+Two levels of the ``tracestate`` rules are offered (``level``):
+
+* ``2`` (default), the current rules: the key grammar of Trace Context Level 2
+  (``key = ( lcalpha / DIGIT ) 0*255 ( keychar )``, where ``keychar`` includes ``@``;
+  w3c/trace-context ``spec/20-http_request_header_format.md`` at commit
+  02172780feed915014e371d0ae6d4b8d58158518), and a repeated key keeps the header: the first
+  entry is kept, as the parser of the current test suite does (``test/test.py`` and
+  ``test/tracecontext/tracestate.py`` at commit 0baeca7a0d48c2aab4eb01f5888dfb9783759745,
+  which accept "kept as-is or one of them discarded"). That suite still expects the Level 1
+  multi-tenant limits (it drops ``foo@=1`` or ``t@vvvvvvvvvvvvvvv=1``), which the Level 2
+  ABNF allows; ``level=2`` follows the ABNF;
+* ``1``, the Level 1 Recommendation (2021): simple and multi-tenant keys
+  (``tenant@system``, at most 241 and 14 characters) and a repeated key invalidates the
+  whole header, as the Level 1 suite expected.
 
 See the chapter *Distributed tracing* (3.1).
 
@@ -45,18 +60,19 @@ __all__ = [
 MAX_TRACESTATE_MEMBERS = 32
 """The W3C limit on ``tracestate`` list members."""
 
-# --8<-- [start:grammar]
 # traceparent = version "-" trace-id "-" parent-id "-" trace-flags   (all lowercase hex)
 _TRACEPARENT = re.compile(r"([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})")
 _OWS = " \t"
-# tracestate key: simple-key / multi-tenant-key (tenant-id "@" system-id)
+# Level 1 tracestate key: simple-key / multi-tenant-key (tenant-id "@" system-id)
 _KEY_CHARS = r"[a-z0-9_\-*/]"
-_KEY = re.compile(
+_KEY_LEVEL1 = re.compile(
     rf"[a-z]{_KEY_CHARS}{{0,255}}|[a-z0-9]{_KEY_CHARS}{{0,240}}@[a-z]{_KEY_CHARS}{{0,13}}"
 )
+# Level 2: key = ( lcalpha / DIGIT ) 0*255 ( keychar ); keychar adds "@"
+_KEY_LEVEL2 = re.compile(r"[a-z0-9][a-z0-9_\-*/@]{0,255}")
+_KEYS = {1: _KEY_LEVEL1, 2: _KEY_LEVEL2}
 # value = 0*255(chr) nblk-chr;  chr = %x20 / nblk-chr;  nblk-chr = %x21-2B / %x2D-3C / %x3E-7E
 _VALUE = re.compile(r"[\x20-\x2b\x2d-\x3c\x3e-\x7e]{0,255}[\x21-\x2b\x2d-\x3c\x3e-\x7e]")
-# --8<-- [end:grammar]
 
 
 @dataclass(frozen=True)
@@ -88,7 +104,6 @@ class TraceContext:
         return format_traceparent(self.trace_id, self.parent_id, self.flags)
 
 
-# --8<-- [start:parse_traceparent]
 def parse_traceparent(value: str) -> tuple[str, str, str, str] | None:
     """Parse one ``traceparent`` value into (version, trace_id, parent_id, flags).
 
@@ -97,6 +112,7 @@ def parse_traceparent(value: str) -> tuple[str, str, str, str] | None:
     """
     if not isinstance(value, str):
         return None
+    # --8<-- [start:parse_traceparent]
     value = value.strip(_OWS)
     if len(value) < 55:
         return None
@@ -113,18 +129,34 @@ def parse_traceparent(value: str) -> tuple[str, str, str, str] | None:
     if trace_id == "0" * 32 or parent_id == "0" * 16:
         return None
     return version, trace_id, parent_id, flags
+    # --8<-- [end:parse_traceparent]
 
 
-# --8<-- [end:parse_traceparent]
+def _check_level(level: object) -> int:
+    if level not in (1, 2) or isinstance(level, bool):
+        raise ValueError(f"level must be 1 or 2 (W3C Trace Context level), got {level!r}")
+    assert isinstance(level, int)
+    return level
 
 
-def parse_tracestate(value: str) -> list[tuple[str, str]] | None:
+def parse_tracestate(value: str, *, level: int = 2) -> list[tuple[str, str]] | None:
     """Parse a (combined) ``tracestate`` value; ``None`` if it breaks the W3C grammar.
 
     Empty list members and optional whitespace around members are allowed; more than
-    `MAX_TRACESTATE_MEMBERS` members, a bad key or value, or a repeated key make the
-    whole header invalid.
+    `MAX_TRACESTATE_MEMBERS` members or a bad key or value make the whole header invalid.
+    A repeated key keeps its first entry at ``level=2`` and invalidates the header at
+    ``level=1`` (see the module docstring).
+
+    Raises:
+        ValueError: ``level`` is not 1 or 2.
+
+    Examples:
+        >>> parse_tracestate("foo=1,foo=2,7x@y@z=3")
+        [('foo', '1'), ('7x@y@z', '3')]
+        >>> parse_tracestate("foo=1,foo=2", level=1) is None
+        True
     """
+    key_grammar = _KEYS[_check_level(level)]
     if not isinstance(value, str):
         return None
     entries: list[tuple[str, str]] = []
@@ -134,10 +166,12 @@ def parse_tracestate(value: str) -> list[tuple[str, str]] | None:
         if not member:
             continue
         key, sep, val = member.partition("=")
-        if not sep or _KEY.fullmatch(key) is None or _VALUE.fullmatch(val) is None:
+        if not sep or key_grammar.fullmatch(key) is None or _VALUE.fullmatch(val) is None:
             return None
         if key in seen:
-            return None
+            if level == 1:
+                return None
+            continue  # Level 2: keep the first entry
         seen.add(key)
         entries.append((key, val))
         if len(entries) > MAX_TRACESTATE_MEMBERS:
@@ -145,13 +179,15 @@ def parse_tracestate(value: str) -> list[tuple[str, str]] | None:
     return entries
 
 
-# --8<-- [start:extract]
-def extract_trace_context(headers: Iterable[tuple[str, str]]) -> TraceContext | None:
+def extract_trace_context(
+    headers: Iterable[tuple[str, str]], *, level: int = 2
+) -> TraceContext | None:
     """The trace context of an incoming request, or ``None`` to restart the trace.
 
     Args:
         headers: the request headers as (name, value) pairs; names are case-insensitive
             and a header may repeat.
+        level: the ``tracestate`` rules, 2 (current) or 1 (see the module docstring).
 
     Returns:
         The parsed context, with ``tracestate`` ``[]`` when that header is absent or
@@ -159,7 +195,9 @@ def extract_trace_context(headers: Iterable[tuple[str, str]]) -> TraceContext | 
 
     Raises:
         TypeError: a header is not a (name, value) pair of strings.
+        ValueError: ``level`` is not 1 or 2.
     """
+    _check_level(level)
     parents: list[str] = []
     states: list[str] = []
     for index, item in enumerate(headers):
@@ -178,11 +216,8 @@ def extract_trace_context(headers: Iterable[tuple[str, str]]) -> TraceContext | 
     parsed = parse_traceparent(parents[0])
     if parsed is None:
         return None
-    tracestate = parse_tracestate(",".join(states)) if states else []
+    tracestate = parse_tracestate(",".join(states), level=level) if states else []
     return TraceContext(*parsed, tracestate=tracestate or [])
-
-
-# --8<-- [end:extract]
 
 
 def format_traceparent(
@@ -223,17 +258,19 @@ def format_traceparent(
     return f"{version}-{trace_id}-{parent_id}-{flags}"
 
 
-def format_tracestate(entries: Iterable[tuple[str, str]]) -> str:
+def format_tracestate(entries: Iterable[tuple[str, str]], *, level: int = 2) -> str:
     """Write a ``tracestate`` header value from (key, value) pairs, leftmost first.
 
     Raises:
-        ValueError: more than 32 entries, a key or value outside the W3C grammar, or a
-            repeated key; the message names the entry.
+        ValueError: more than 32 entries, a key or value outside the W3C grammar of
+            ``level``, or a repeated key (a writer never repeats one at either level); the
+            message names the entry.
 
     Examples:
         >>> format_tracestate([("ot", "th:c"), ("congo", "t61rcWkgMzE")])
         'ot=th:c,congo=t61rcWkgMzE'
     """
+    key_grammar = _KEYS[_check_level(level)]
     items = list(entries)
     if len(items) > MAX_TRACESTATE_MEMBERS:
         raise ValueError(
@@ -244,7 +281,7 @@ def format_tracestate(entries: Iterable[tuple[str, str]]) -> str:
         if not isinstance(item, tuple | list) or len(item) != 2:
             raise ValueError(f"entries[{index}] must be a (key, value) pair, got {item!r}")
         key, value = item
-        if not isinstance(key, str) or _KEY.fullmatch(key) is None:
+        if not isinstance(key, str) or key_grammar.fullmatch(key) is None:
             raise ValueError(f"entries[{index}] key {key!r} breaks the tracestate key grammar")
         if not isinstance(value, str) or _VALUE.fullmatch(value) is None:
             raise ValueError(

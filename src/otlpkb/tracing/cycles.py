@@ -51,7 +51,6 @@ STATUS_CODE_ERROR = 2
 """``Status.code`` of a failed span in OTLP (``STATUS_CODE_ERROR``)."""
 
 
-# --8<-- [start:callgraph]
 @dataclass(frozen=True)
 class CallGraph:
     """A service call graph: one edge per (caller, callee) pair of services.
@@ -114,6 +113,7 @@ def service_call_graph(spans: Iterable[SpanLike], *, self_calls: bool = False) -
     service_of: dict[tuple[str, str], str] = {}
     for span in records:
         service_of.setdefault((span.trace_id, span.span_id), span.service_name)
+    # --8<-- [start:callgraph]
     calls: dict[tuple[str, str], int] = {}
     errors: dict[tuple[str, str], int] = {}
     for span in records:
@@ -126,11 +126,9 @@ def service_call_graph(spans: Iterable[SpanLike], *, self_calls: bool = False) -
         calls[edge] = calls.get(edge, 0) + 1
         if span.status_code == STATUS_CODE_ERROR:
             errors[edge] = errors.get(edge, 0) + 1
+    # --8<-- [end:callgraph]
     nodes = tuple(sorted({s.service_name for s in records}))
     return CallGraph(nodes=nodes, calls=calls, errors=errors)
-
-
-# --8<-- [end:callgraph]
 
 
 def _index_edges(
@@ -164,7 +162,6 @@ def _csr(
     return indptr, indices
 
 
-# --8<-- [start:tarjan]
 def scc_labels(indptr: npt.ArrayLike, indices: npt.ArrayLike) -> npt.NDArray[np.int64]:
     """Tarjan's strongly connected components on a graph in CSR form, without recursion.
 
@@ -218,6 +215,7 @@ def scc_labels(indptr: npt.ArrayLike, indices: npt.ArrayLike) -> npt.NDArray[np.
         counter += 1
         tarjan_stack.append(root)
         call_stack.append(root)
+        # --8<-- [start:tarjan]
         while call_stack:
             v = call_stack[-1]
             p = cursor[v]
@@ -251,10 +249,8 @@ def scc_labels(indptr: npt.ArrayLike, indices: npt.ArrayLike) -> npt.NDArray[np.
                 u = call_stack[-1]
                 if low[v] < low[u]:
                     low[u] = low[v]
+        # --8<-- [end:tarjan]
     return np.asarray(label, dtype=np.int64)
-
-
-# --8<-- [end:tarjan]
 
 
 def strongly_connected_components(
@@ -311,9 +307,9 @@ def _sccs_of(nodes: Sequence[int], succ: dict[int, list[int]]) -> list[list[int]
     return groups
 
 
-# --8<-- [start:johnson]
 def _circuits_through(s: int, comp: set[int], succ: dict[int, list[int]]) -> Iterable[list[int]]:
     """Johnson's CIRCUIT(s) restricted to the component ``comp``, with explicit stacks."""
+    # --8<-- [start:johnson]
     adj = {v: [w for w in succ[v] if w in comp] for v in comp}
     blocked = {s}
     b_sets: dict[int, set[int]] = {v: set() for v in comp}
@@ -351,6 +347,7 @@ def _circuits_through(s: int, comp: set[int], succ: dict[int, list[int]]) -> Ite
         else:
             for w in adj[v]:
                 b_sets[w].add(v)
+    # --8<-- [end:johnson]
 
 
 def elementary_cycles(
@@ -419,9 +416,6 @@ def elementary_cycles(
     return out
 
 
-# --8<-- [end:johnson]
-
-
 @dataclass(frozen=True)
 class ParentCycle:
     """A loop of parent pointers inside one trace.
@@ -437,7 +431,6 @@ class ParentCycle:
     span_ids: tuple[str, ...]
 
 
-# --8<-- [start:parent_cycles]
 def parent_cycles(spans: Iterable[SpanLike]) -> list[ParentCycle]:
     """Loops of parent pointers in (malformed) traces.
 
@@ -465,6 +458,7 @@ def parent_cycles(spans: Iterable[SpanLike]) -> list[ParentCycle]:
     parent: dict[tuple[str, str], str] = {}
     for span in spans:
         parent.setdefault((span.trace_id, span.span_id), span.parent_span_id)
+    # --8<-- [start:parent_cycles]
     state: dict[tuple[str, str], int] = {}  # 1 = on the current walk, 2 = finished
     found: list[ParentCycle] = []
     for start in parent:
@@ -485,7 +479,5 @@ def parent_cycles(spans: Iterable[SpanLike]) -> list[ParentCycle]:
             found.append(ParentCycle(trace_id, tuple(loop[k:] + loop[:k])))
         for visited in walk:
             state[visited] = 2
+    # --8<-- [end:parent_cycles]
     return sorted(found, key=lambda c: (c.trace_id, c.span_ids))
-
-
-# --8<-- [end:parent_cycles]

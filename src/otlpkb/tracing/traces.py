@@ -123,7 +123,6 @@ class Trace:
         return out
 
 
-# --8<-- [start:assemble]
 def _assemble_one(trace_id: str, spans: list[Span]) -> Trace:
     unique: dict[str, Span] = {}
     duplicates: dict[str, None] = {}
@@ -187,10 +186,6 @@ def assemble_traces(spans: SpanTable | Iterable[Span]) -> dict[str, Trace]:
     return {tid: _assemble_one(tid, group) for tid, group in groups.items()}
 
 
-# --8<-- [end:assemble]
-
-
-# --8<-- [start:self_time]
 def interval_union_length(intervals: Iterable[tuple[int, int]], lo: int, hi: int) -> int:
     """The total length of the union of ``intervals`` after clipping each to ``[lo, hi]``.
 
@@ -220,6 +215,7 @@ def self_times(trace: Trace) -> dict[str, int]:
     Returns:
         span id -> self time in ns, for every span of the trace.
     """
+    # --8<-- [start:self_time]
     out: dict[str, int] = {}
     for span in trace.spans:
         start, end = span.start_time_unix_nano, span.end_time_unix_nano
@@ -232,9 +228,7 @@ def self_times(trace: Trace) -> dict[str, int]:
         )
         out[span.span_id] = end - start - busy
     return out
-
-
-# --8<-- [end:self_time]
+    # --8<-- [end:self_time]
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,18 +245,27 @@ class PathSegment:
         return self.end - self.start
 
 
-# --8<-- [start:critical_path]
-def critical_path(trace: Trace, root: str | None = None) -> list[PathSegment]:
+def critical_path(
+    trace: Trace, root: str | None = None, *, strict: bool = False
+) -> list[PathSegment]:
     """The critical path of ``trace``: who was working at each instant of the root's span.
 
-    Starting at the end of the root, repeatedly pick the child that finishes last among
-    those finishing no later than the current point, give the gap after it to the parent,
-    descend into it (recursively), and continue from its start. Children overlapping the
-    chosen one are off the path. Every child is first clipped to its parent's interval.
+    Jaeger's construction (jaeger-ui, ``CriticalPath/index.tsx`` and
+    ``utils/findLastFinishingChildSpan.tsx``): starting at the end of the root, take the
+    child that finishes last, give the gap after it to the parent, descend into it
+    (recursively), and continue from its start with the child that finishes last among
+    those finishing no later than that start. Children overlapping the chosen one are off
+    the path. Every child is first clipped to its parent's interval.
+
+    The one difference from Jaeger is a tie: a child that ends exactly when the chosen one
+    starts (back-to-back sequential calls) is on the path here, because the parent was
+    waiting for it; Jaeger UI requires it to end *strictly* before and gives that time to
+    the parent. ``strict=True`` applies Jaeger's rule, to reproduce its output.
 
     Args:
         trace: an assembled trace.
         root: the span id to start from; by default the trace's single root.
+        strict: Jaeger UI's tie rule (see above); default ``False``.
 
     Returns:
         Segments in time order. They tile the root's interval: consecutive, non-empty,
@@ -279,9 +282,11 @@ def critical_path(trace: Trace, root: str | None = None) -> list[PathSegment]:
             )
         root = trace.roots[0]
     top = trace.span(root)
+    # --8<-- [start:critical_path]
     reverse: list[PathSegment] = []  # filled from the end of the root backwards
+    start = top.start_time_unix_nano
     stack: list[PathSegment | tuple[str, int, int]] = [
-        (root, top.start_time_unix_nano, max(top.start_time_unix_nano, top.end_time_unix_nano))
+        (root, start, max(start, top.end_time_unix_nano))
     ]
     while stack:
         item = stack.pop()
@@ -300,7 +305,7 @@ def critical_path(trace: Trace, root: str | None = None) -> list[PathSegment]:
         plan: list[PathSegment | tuple[str, int, int]] = []
         point = hi
         for end, start, cid in kids:
-            if end > point:  # overlaps the child already chosen: not on the path
+            if end > point or (strict and end == point < hi):  # Jaeger: strictly before
                 continue
             if point > end:
                 plan.append(PathSegment(sid, end, point))
@@ -310,9 +315,7 @@ def critical_path(trace: Trace, root: str | None = None) -> list[PathSegment]:
             plan.append(PathSegment(sid, lo, point))
         stack.extend(reversed(plan))
     return reverse[::-1]
-
-
-# --8<-- [end:critical_path]
+    # --8<-- [end:critical_path]
 
 
 @dataclass(frozen=True, slots=True)
@@ -348,7 +351,6 @@ def _grouped_quantile(
     return np.asarray(a + (b - a) * frac, dtype=np.float64)
 
 
-# --8<-- [start:summary]
 def latency_summary(
     spans: SpanTable | Sequence[Span],
     *,
@@ -390,6 +392,7 @@ def latency_summary(
         )
         / 1e6
     )
+    # --8<-- [start:summary]
     uniq, group = np.unique(np.array(keys, dtype=str), return_inverse=True)
     order = np.lexsort((durations, group))
     sorted_durations = durations[order]
@@ -402,6 +405,7 @@ def latency_summary(
         q: _grouped_quantile(sorted_durations, starts, counts, q) for q in (0.5, 0.95, 0.99)
     }
     maxima = sorted_durations[starts + counts - 1]
+    # --8<-- [end:summary]
     rows = [
         LatencySummary(
             key=str(uniq[g]),
@@ -418,6 +422,3 @@ def latency_summary(
     ]
     rows.sort(key=lambda r: (-r.self_ms, r.key))
     return rows
-
-
-# --8<-- [end:summary]
