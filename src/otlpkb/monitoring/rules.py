@@ -445,6 +445,27 @@ def _rule(node: yaml.Node, source: str, field: str) -> AlertingRule | RecordingR
     return AlertingRule(alert, expr, for_, labels, annotations)
 
 
+def _compose(
+    text: object,
+    source: str,
+    what: str,
+    error: Callable[[str, int, str, str], ValueError],
+    empty_field: str,
+) -> yaml.Node:
+    """The YAML node tree of ``text``; ``error(source, line, field, problem)`` if it has none."""
+    if not isinstance(text, str):
+        raise TypeError(f"text must be the YAML text of {what}, got {type(text).__name__}")
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as problem:
+        mark = problem.problem_mark or problem.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        raise error(source, line, "yaml", str(problem.problem or problem)) from None
+    if root is None:
+        raise error(source, 1, empty_field, "the file is empty")
+    return root
+
+
 def load_rules(text: str, *, source: str = "<rules>") -> list[RuleGroup]:
     r"""The groups of a Prometheus rule file.
 
@@ -464,16 +485,7 @@ def load_rules(text: str, *, source: str = "<rules>") -> list[RuleGroup]:
         ...     print(error.line, error.field)
         5 groups[0].rules[0].expr
     """
-    if not isinstance(text, str):
-        raise TypeError(f"text must be the YAML text of a rule file, got {type(text).__name__}")
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark is not None else 1
-        raise RuleFileError(source, line, "yaml", str(error.problem or error)) from None
-    if root is None:
-        raise RuleFileError(source, 1, "groups", "the file is empty")
+    root = _compose(text, source, "a rule file", RuleFileError, "groups")
     top = _mapping(root, source, "", ("groups",))
     if "groups" not in top:
         raise RuleFileError(source, root.start_mark.line + 1, "groups", "missing")
@@ -605,17 +617,23 @@ def _expr_findings(
                     f"{node.op} by ({', '.join(kept)})"
                     " keeps one series per value of an unbounded label",
                 )
-        selector = isinstance(node, promql_parser.VectorSelector)
-        if recording and selector and not aggregations:
+        raw = isinstance(node, promql_parser.VectorSelector) and not _recorded(node)
+        if recording and raw and not aggregations:
             message = f"{node} recorded without aggregation: one series per input"
             add("promql/cardinality", "warning", message)
     # --8<-- [end:lint_promql]
     return out
 
 
+def _recorded(node: promql_parser.Expr) -> bool:
+    """A selector of a recording rule's output (``level:metric:operations``)."""
+    return isinstance(node, promql_parser.VectorSelector) and ":" in (node.name or "")
+
+
 def _has_range(expr: str) -> bool:
+    """Whether the expression averages over time: a range, or a recorded (rate) series."""
     return any(
-        isinstance(n, promql_parser.MatrixSelector | promql_parser.SubqueryExpr)
+        isinstance(n, promql_parser.MatrixSelector | promql_parser.SubqueryExpr) or _recorded(n)
         for n, _ in _walk(promql_parser.parse(expr))
     )
 
