@@ -38,6 +38,7 @@ Examples:
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -165,11 +166,17 @@ def format_duration(value: timedelta) -> str:
     return "".join(parts) or "0s"
 
 
+@functools.lru_cache(maxsize=8192)
+def _parse(expr: str) -> promql_parser.Expr:
+    """A parsed expression; rule files repeat expressions, and parsing dominates loading."""
+    return promql_parser.parse(expr)
+
+
 def _check_promql(what: str, expr: object) -> str:
     if not isinstance(expr, str):
         raise TypeError(f"{what} must be a PromQL string, got {expr!r}")
     try:
-        promql_parser.parse(expr)
+        _parse(expr)
     except ValueError as error:
         raise ValueError(f"{what} {expr!r} is not valid PromQL: {error}") from None
     return expr
@@ -391,7 +398,7 @@ def _labels(node: yaml.Node, source: str, field: str) -> dict[str, str]:
 def _promql(node: yaml.Node, source: str, field: str) -> str:
     text = _scalar(node, source, field)
     try:
-        promql_parser.parse(text)
+        _parse(text)
     except ValueError as error:
         raise RuleFileError(
             source, node.start_mark.line + 1, field, f"PromQL does not parse: {error}"
@@ -456,7 +463,7 @@ def _compose(
     if not isinstance(text, str):
         raise TypeError(f"text must be the YAML text of {what}, got {type(text).__name__}")
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.MarkedYAMLError as problem:
         mark = problem.problem_mark or problem.context_mark
         line = mark.line + 1 if mark is not None else 1
@@ -561,6 +568,11 @@ def _walk(expr: promql_parser.Expr) -> list[tuple[promql_parser.Expr, int]]:
     return nodes
 
 
+@functools.lru_cache(maxsize=8192)
+def _nodes(expr: str) -> tuple[tuple[promql_parser.Expr, int], ...]:
+    return tuple(_walk(_parse(expr)))
+
+
 def _selector_names(vs: promql_parser.VectorSelector) -> list[str]:
     """The metric names a selector can match, when they are spelled out."""
     if vs.name:
@@ -590,7 +602,7 @@ def _expr_findings(
         out.append((check, level, message))
 
     # --8<-- [start:lint_promql]
-    for node, aggregations in _walk(promql_parser.parse(expr)):
+    for node, aggregations in _nodes(expr):
         if isinstance(node, promql_parser.Call) and node.args:
             fn, arg = node.func.name, node.args[0]
             if isinstance(arg, promql_parser.MatrixSelector):
@@ -634,7 +646,7 @@ def _has_range(expr: str) -> bool:
     """Whether the expression averages over time: a range, or a recorded (rate) series."""
     return any(
         isinstance(n, promql_parser.MatrixSelector | promql_parser.SubqueryExpr) or _recorded(n)
-        for n, _ in _walk(promql_parser.parse(expr))
+        for n, _ in _nodes(expr)
     )
 
 
