@@ -166,7 +166,7 @@ def format_duration(value: timedelta) -> str:
     return "".join(parts) or "0s"
 
 
-@functools.lru_cache(maxsize=8192)
+@functools.lru_cache(maxsize=1 << 16)
 def _parse(expr: str) -> promql_parser.Expr:
     """A parsed expression; rule files repeat expressions, and parsing dominates loading."""
     return promql_parser.parse(expr)
@@ -568,7 +568,7 @@ def _walk(expr: promql_parser.Expr) -> list[tuple[promql_parser.Expr, int]]:
     return nodes
 
 
-@functools.lru_cache(maxsize=8192)
+@functools.lru_cache(maxsize=1 << 16)
 def _nodes(expr: str) -> tuple[tuple[promql_parser.Expr, int], ...]:
     return tuple(_walk(_parse(expr)))
 
