@@ -70,15 +70,24 @@ __all__ = [
 #: the generated ``documentation.md`` of exporterhelper and receiverhelper (05ada2d) and
 #: processorhelper (038d489) in open-telemetry/opentelemetry-collector.
 COLLECTOR_METRICS: Mapping[str, str] = {
-    **{
-        f"otelcol_{component}_{what}_{signal}_total": "counter"
-        for component, whats in (
-            ("receiver", ("accepted", "refused", "failed")),
-            ("exporter", ("sent", "send_failed", "enqueue_failed")),
-        )
-        for what in whats
-        for signal in ("spans", "metric_points", "log_records")
-    },
+    "otelcol_receiver_accepted_spans_total": "counter",
+    "otelcol_receiver_accepted_metric_points_total": "counter",
+    "otelcol_receiver_accepted_log_records_total": "counter",
+    "otelcol_receiver_refused_spans_total": "counter",
+    "otelcol_receiver_refused_metric_points_total": "counter",
+    "otelcol_receiver_refused_log_records_total": "counter",
+    "otelcol_receiver_failed_spans_total": "counter",
+    "otelcol_receiver_failed_metric_points_total": "counter",
+    "otelcol_receiver_failed_log_records_total": "counter",
+    "otelcol_exporter_sent_spans_total": "counter",
+    "otelcol_exporter_sent_metric_points_total": "counter",
+    "otelcol_exporter_sent_log_records_total": "counter",
+    "otelcol_exporter_send_failed_spans_total": "counter",
+    "otelcol_exporter_send_failed_metric_points_total": "counter",
+    "otelcol_exporter_send_failed_log_records_total": "counter",
+    "otelcol_exporter_enqueue_failed_spans_total": "counter",
+    "otelcol_exporter_enqueue_failed_metric_points_total": "counter",
+    "otelcol_exporter_enqueue_failed_log_records_total": "counter",
     "otelcol_receiver_requests_total": "counter",
     "otelcol_processor_incoming_items_total": "counter",
     "otelcol_processor_outgoing_items_total": "counter",
