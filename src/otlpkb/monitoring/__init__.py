@@ -1,0 +1,1 @@
+"""Section 8, monitoring and alerting: alert rules, SLOs and burn rates, alert fatigue."""
