@@ -1,0 +1,33 @@
+"""``otlpkb.diagnosis``: fault diagnosis from a Collector's own metrics and from traces.
+
+* `otlpkb.diagnosis.telemetry` reads a Collector's internal metrics (the Prometheus text
+  of its ``:8888`` endpoint, or OTLP metrics it pushed) into `Snapshot` objects under
+  the names of the Collector's documentation, and derives the indicators a diagnosis
+  needs (refusal and failure ratios, queue fill, rates between scrapes).
+
+See the section *Fault diagnosis* (5).
+"""
+
+from __future__ import annotations
+
+from otlpkb.diagnosis.telemetry import (
+    ExpositionError,
+    Sample,
+    Snapshot,
+    canonical_name,
+    indicators,
+    parse_exposition,
+    read_snapshot,
+    snapshot_from_points,
+)
+
+__all__ = [
+    "ExpositionError",
+    "Sample",
+    "Snapshot",
+    "canonical_name",
+    "indicators",
+    "parse_exposition",
+    "read_snapshot",
+    "snapshot_from_points",
+]
