@@ -3,7 +3,9 @@
 * `otlpkb.diagnosis.telemetry` reads a Collector's internal metrics (the Prometheus text
   of its ``:8888`` endpoint, or OTLP metrics it pushed) into `Snapshot` objects under
   the names of the Collector's documentation, and derives the indicators a diagnosis
-  needs (refusal and failure ratios, queue fill, rates between scrapes).
+  needs (refusal and failure ratios, queue fill, rates between scrapes);
+* `otlpkb.diagnosis.decision_tree` walks a decision tree over those indicators and
+  returns the path taken, with the evidence at every node, and the finding.
 
 See the section *Fault diagnosis* (5).
 """

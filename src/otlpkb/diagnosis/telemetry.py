@@ -41,6 +41,7 @@ Examples:
 from __future__ import annotations
 
 import gzip
+import io
 import itertools
 import math
 import os
@@ -175,7 +176,8 @@ class Sample:
         name: the canonical name (`canonical_name`).
         labels: the labels (Prometheus) or attributes (OTLP).
         value: the value.
-        raw_name: the name as it arrived.
+        raw_name: the name as the parser reported it (prometheus_client adds ``_total``
+            to a counter sample that lacks it).
     """
 
     name: str
@@ -331,7 +333,9 @@ def read_snapshot(
         data = gzip.decompress(data)
     head = data.lstrip()[:1]
     if head in (b"{", b"[") or (data and not _looks_like_text(data[:512])):
-        return snapshot_from_points(read_metrics(data), source=name, time=time)
+        stream = io.BytesIO(data)
+        stream.name = name  # so OTLPDecodeError names the file
+        return snapshot_from_points(read_metrics(stream), source=name, time=time)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

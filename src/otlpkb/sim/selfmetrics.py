@@ -188,46 +188,36 @@ def fault_config(fault: str) -> PipelineConfig:
     load = (PoissonSource(rate=200.0, items_per_request=10),)
     batch = BatchConfig(send_batch_size=1000, timeout=0.2)
     fast = BackendConfig(service=ServiceTime(mean=0.05))
+
+    # fmt: off
     # --8<-- [start:faults]
+    def slow(mean: float) -> ServiceTime:
+        return ServiceTime("deterministic", mean=mean)
+
+    bursts = OnOffSource(rate_on=1000.0, mean_on=1.0, mean_off=4.0, items_per_request=10)
     configs = {
         "healthy": PipelineConfig(load, batch=batch, backend=fast),
         "slow_backend": PipelineConfig(
-            load,
-            batch=batch,
-            queue=QueueConfig(queue_size=40, num_consumers=2),
-            backend=BackendConfig(service=ServiceTime("deterministic", mean=1.6), concurrency=2),
-        ),
+            load, batch=batch, queue=QueueConfig(queue_size=40, num_consumers=2),
+            backend=BackendConfig(service=slow(1.6), concurrency=2)),
         "backend_down": PipelineConfig(
-            load,
-            batch=batch,
-            queue=QueueConfig(queue_size=40),
-            backend=BackendConfig(outages=(Outage(0.0, math.inf),)),
-        ),
+            load, batch=batch, queue=QueueConfig(queue_size=40),
+            backend=BackendConfig(outages=(Outage(0.0, math.inf),))),
         "queue_too_small": PipelineConfig(
-            (OnOffSource(rate_on=1000.0, mean_on=1.0, mean_off=4.0, items_per_request=10),),
-            batch=batch,
-            queue=QueueConfig(queue_size=3, num_consumers=1),
-            backend=BackendConfig(service=ServiceTime("deterministic", mean=0.15)),
-        ),
+            (bursts,), batch=batch, queue=QueueConfig(queue_size=3, num_consumers=1),
+            backend=BackendConfig(service=slow(0.15))),
         "memory_limit": PipelineConfig(
-            load,
-            batch=batch,
-            memory_limiter=MemoryLimiterConfig(limit_mib=40.0),
-            backend=BackendConfig(service=ServiceTime("deterministic", mean=4.0)),
-        ),
-        "receiver_overload": PipelineConfig(
-            load,
-            batch=None,
-            queue=QueueConfig(queue_size=200, num_consumers=10),
-            backend=BackendConfig(service=ServiceTime("deterministic", mean=0.06)),
-        ),
+            load, batch=batch, memory_limiter=MemoryLimiterConfig(limit_mib=40.0),
+            backend=BackendConfig(service=slow(4.0))),
+        "receiver_overload": PipelineConfig(  # no batch processor: errors reach receivers
+            load, batch=None, queue=QueueConfig(queue_size=200, num_consumers=10),
+            backend=BackendConfig(service=slow(0.06))),
         "batch_too_large": PipelineConfig(
-            load,
-            batch=batch,
-            backend=BackendConfig(service=ServiceTime(mean=0.05), max_request_items=400),
-        ),
+            load, batch=batch,
+            backend=BackendConfig(service=ServiceTime(mean=0.05), max_request_items=400)),
     }
     # --8<-- [end:faults]
+    # fmt: on
     return configs[fault]
 
 
