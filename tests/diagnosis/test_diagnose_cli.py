@@ -115,3 +115,31 @@ def test_missing_files_directories_and_unordered_series(tmp_path) -> None:
     b.write_text("otelcol_receiver_accepted_spans 2\n")
     done = CliRunner().invoke(main, ["diagnose", str(a), str(b)])
     assert done.exit_code == 2 and "cannot be put in time order" in done.output
+
+
+def test_log_files_are_matched_against_the_handbook(tmp_path) -> None:
+    log = tmp_path / "collector.log"
+    log.write_text(
+        "2026-12-02T10:00:00Z info service Everything is ready.\n"
+        "2026-12-02T10:01:00Z warn memorylimiter.go:276 Memory usage is above soft limit. "
+        'Refusing data. {"cur_mem_mib": 251}\n'
+    )
+    done = diagnose("--json", "--log", str(log), dump("builtin-healthy.prom"))
+    report = json.loads(done.output)
+    assert report["finding"]["id"] == "healthy"
+    assert [p["id"] for p in report["problems"]] == ["soft_limit_too_low"]
+    assert "cur_mem_mib" in report["problems"][0]["log_lines"][0]
+    assert done.exit_code == 1  # the handbook found a problem
+    text = diagnose("--log", str(log), dump("builtin-healthy.prom")).output
+    assert "Refusing data far below the memory limit" in text
+    missing = CliRunner().invoke(main, ["diagnose", "--log", "nope.log", dump("idle-no-data.prom")])
+    assert missing.exit_code == 2 and "nope.log: no such file" in missing.output
+
+
+def test_handbook_problems_in_json_carry_their_evidence() -> None:
+    files = [dump(f"sim/slow_backend-t{t:03d}.prom") for t in (30, 110)]
+    report = json.loads(diagnose("--json", *files).output)
+    ids = {p["id"] for p in report["problems"]}
+    assert {"queue_full", "backend_bottleneck"} <= ids
+    full = next(p for p in report["problems"] if p["id"] == "queue_full")
+    assert full["evidence"]["exporter_enqueue_failed_ratio"] > 0

@@ -6,9 +6,11 @@ protobuf, gzip), or a ``http://`` / ``https://`` scrape URL, which is scraped ``
 times ``--interval`` seconds apart. Several snapshots are put in time order (by their
 timestamps, else by the Collector's uptime) and read as a series, so rates cover the
 interval between the first and the last. Prints the path through the tree with the
-evidence at each question, the finding, its cause and its fix.
+evidence at each question, the finding, its cause and its fix, and then every problem of
+the handbook (chapter 5.3) whose symptoms the metrics and the log files (``--log``) show.
 
-Exit status: 0 healthy, 1 a finding (warning or critical), 2 bad input.
+Exit status: 0 healthy, 1 a finding (warning or critical) or a handbook problem, 2 bad
+input.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from rich.table import Table
 
 from otlpkb.cli._common import InputError, console, echo_json
 from otlpkb.diagnosis.decision_tree import DEFAULT_TREE, Diagnosis, evaluate
+from otlpkb.diagnosis.handbook import HANDBOOK, Match, match
 from otlpkb.diagnosis.telemetry import (
     ExpositionError,
     Snapshot,
@@ -99,7 +102,38 @@ def _number(value: float | None) -> Any:
     return value
 
 
-def _as_json(d: Diagnosis, snaps: list[Snapshot]) -> dict[str, Any]:
+def _logs(paths: tuple[str, ...]) -> list[str]:
+    lines: list[str] = []
+    for name in paths:
+        path = Path(name)
+        try:
+            with path.open(encoding="utf-8", errors="replace") as f:
+                lines.extend(line.rstrip("\n") for line in f)
+        except FileNotFoundError:
+            raise InputError(f"{path}: no such file") from None
+        except IsADirectoryError:
+            raise InputError(f"{path}: is a directory, not a log file") from None
+        except OSError as error:
+            raise InputError(f"{path}: cannot read: {error.strerror or error}") from None
+    return lines
+
+
+def _problem(m: Match) -> dict[str, Any]:
+    p = m.problem
+    return {
+        "id": p.id,
+        "title": p.title,
+        "symptom": p.symptom,
+        "evidence": {c.indicator: _number(v) for c, v in zip(p.conditions, m.values, strict=True)},
+        "log_lines": list(m.log_lines),
+        "cause": p.cause,
+        "fix": p.fix,
+        "config": p.config,
+        "source": p.source,
+    }
+
+
+def _as_json(d: Diagnosis, snaps: list[Snapshot], found: list[Match]) -> dict[str, Any]:
     f = d.finding
     return {
         "sources": [s.source for s in snaps],
@@ -124,10 +158,11 @@ def _as_json(d: Diagnosis, snaps: list[Snapshot]) -> dict[str, Any]:
             "source": f.source,
         },
         "indicators": {k: _number(v) for k, v in d.indicators.items()},
+        "problems": [_problem(m) for m in found],
     }
 
 
-def _show(d: Diagnosis, snaps: list[Snapshot]) -> None:
+def _show(d: Diagnosis, snaps: list[Snapshot], found: list[Match]) -> None:
     out = console()
     names = ", ".join(s.source for s in snaps)
     out.print(f"[bold]{len(snaps)} snapshot(s)[/bold]: {names}")
@@ -157,6 +192,17 @@ def _show(d: Diagnosis, snaps: list[Snapshot]) -> None:
     out.print(f"[bold]Cause:[/bold] {f.cause}")
     out.print(f"[bold]Fix:[/bold] {f.fix}")
     out.print(f"[dim]Source: {f.source}[/dim]")
+    if not found:
+        out.print("Handbook (chapter 5.3): no known problem matches.")
+        return
+    out.print(f"[bold]Handbook (chapter 5.3): {len(found)} known problem(s)[/bold]")
+    for m in found:
+        evidence = ", ".join(
+            f"{c.indicator} = {v:.4g}" for c, v in zip(m.problem.conditions, m.values)
+        )
+        lines = f"; log: {m.log_lines[0]!r}" if m.log_lines else ""
+        out.print(f"- [bold]{m.problem.title}[/bold] ({m.problem.id}): {evidence}{lines}")
+        out.print(f"  Fix: {m.problem.fix}")
 
 
 @click.command(name="diagnose")
@@ -176,7 +222,20 @@ def _show(d: Diagnosis, snaps: list[Snapshot]) -> None:
     show_default=True,
     help="Seconds between scrapes of a URL.",
 )
-def command(metrics: tuple[str, ...], as_json: bool, scrapes: int, interval: float) -> None:
+@click.option(
+    "--log",
+    "log_files",
+    multiple=True,
+    metavar="FILE",
+    help="A Collector log file to match against the handbook (repeatable).",
+)
+def command(
+    metrics: tuple[str, ...],
+    as_json: bool,
+    scrapes: int,
+    interval: float,
+    log_files: tuple[str, ...],
+) -> None:
     """Diagnose a Collector from its internal metrics (files or a /metrics URL).
 
     METRICS are Prometheus text dumps, OTLP metrics files or scrape URLs such as
@@ -191,8 +250,9 @@ def command(metrics: tuple[str, ...], as_json: bool, scrapes: int, interval: flo
     for snap in snaps:
         if not any(name.startswith("otelcol_") for name in snap.names):
             raise InputError(f"{snap.source}: no Collector metric (otelcol_*) in it")
+    found = match(HANDBOOK, snaps, logs=_logs(log_files))
     if as_json:
-        echo_json(_as_json(diagnosis, snaps))
+        echo_json(_as_json(diagnosis, snaps, found))
     else:
-        _show(diagnosis, snaps)
-    raise SystemExit(0 if diagnosis.healthy else 1)
+        _show(diagnosis, snaps, found)
+    raise SystemExit(0 if diagnosis.healthy and not found else 1)

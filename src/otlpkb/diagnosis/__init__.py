@@ -5,7 +5,12 @@
   the names of the Collector's documentation, and derives the indicators a diagnosis
   needs (refusal and failure ratios, queue fill, rates between scrapes);
 * `otlpkb.diagnosis.decision_tree` walks a decision tree over those indicators and
-  returns the path taken, with the evidence at every node, and the finding.
+  returns the path taken, with the evidence at every node, and the finding;
+* `otlpkb.diagnosis.handbook` checks a catalogue of known Collector problems (symptoms
+  as predicates on the indicators and on log lines) against the same data;
+* `otlpkb.diagnosis.root_cause` ranks the services that caused a shift between a healthy
+  and an anomalous window of traces, and `otlpkb.diagnosis.scenarios` generates systems
+  with a known culprit to measure it on.
 
 See the section *Fault diagnosis* (5).
 """

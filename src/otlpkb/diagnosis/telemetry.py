@@ -115,6 +115,11 @@ INDICATORS: Mapping[str, str] = {
     "memory_rss_bytes": "resident memory, last scrape",
     "heap_alloc_bytes": "Go heap in use, last scrape",
     "cpu_cores": "CPU seconds per second",
+    "processor_dropped_ratio": "highest, over processors, of (incoming - outgoing) / incoming",
+    "batch_timeout_share": "batch sends triggered by the timeout / all batch sends",
+    "legacy_metric_names": "series under names from before v0.110.0 (1 if any, else 0)",
+    "memory_limiter_present": "1 if the memory_limiter reports metrics, else 0",
+    "series_count": "series in the last scrape",
 }
 """The indicators `indicators` computes, with what each means."""
 
@@ -465,7 +470,46 @@ def indicators(snapshots: Sequence[Snapshot]) -> dict[str, float]:
         "memory_rss_bytes": _or_nan(last.total("otelcol_process_memory_rss")),
         "heap_alloc_bytes": _or_nan(last.total("otelcol_process_runtime_heap_alloc_bytes")),
         "cpu_cores": _ratio(cpu, window),
+        "processor_dropped_ratio": _dropped(snaps),
+        "batch_timeout_share": _ratio(
+            _counter_increase(snaps, "otelcol_processor_batch_timeout_trigger_send"),
+            _plus(
+                _counter_increase(snaps, "otelcol_processor_batch_timeout_trigger_send"),
+                _counter_increase(snaps, "otelcol_processor_batch_batch_size_trigger_send"),
+            ),
+        ),
+        "legacy_metric_names": float(
+            any(s.raw_name.startswith(_LEGACY) for s in last.samples)
+        ),
+        "memory_limiter_present": float(
+            any(n.startswith("otelcol_processor_memory_limiter_") for n in last.names)
+        ),
+        "series_count": float(len(last.samples)),
     }
+
+
+_LEGACY = ("otelcol_processor_accepted_", "otelcol_processor_refused_")
+
+
+def _plus(a: float | None, b: float | None) -> float | None:
+    if a is None and b is None:
+        return None
+    return (a or 0.0) + (b or 0.0)
+
+
+def _dropped(snaps: Sequence[Snapshot]) -> float:
+    processors = {
+        s.labels.get("processor", "")
+        for snap in snaps
+        for s in snap.series("otelcol_processor_incoming_items")
+    }
+    ratios = []
+    for p in sorted(processors):
+        incoming = _counter_increase(snaps, "otelcol_processor_incoming_items", processor=p)
+        outgoing = _counter_increase(snaps, "otelcol_processor_outgoing_items", processor=p)
+        if incoming and outgoing is not None:
+            ratios.append(max(incoming - outgoing, 0.0) / incoming)
+    return max(ratios) if ratios else math.nan
 
 
 def _or_nan(value: float | None) -> float:
