@@ -82,6 +82,10 @@ CASES = {
         (expo(sent=10, queue=1000, capacity=1000), []),
         (expo(sent=60000, queue=1000, capacity=1000), []),
     ),
+    "failing_without_backlog": (
+        (expo(failed=5000, queue=0, capacity=1000), []),
+        (expo(failed=5000, queue=500, capacity=1000), []),
+    ),
     "throttled": (
         (None, ["Throttle: HTTP 429 Too Many Requests, retry after 30s"]),
         (None, ["HTTP 200 OK"]),
@@ -173,6 +177,7 @@ def test_the_healthy_dump_and_a_clean_log_fire_nothing() -> None:
         ("memory_limit", {"memory_limiter_refusing"}),
         ("receiver_overload", {"receiver_backpressure", "queue_full", "queue_filling"}),
         ("slow_backend", {"queue_full", "backend_bottleneck", "queue_filling"}),
+        ("batch_too_large", {"failing_without_backlog"}),
         ("healthy", set()),
     ],
 )

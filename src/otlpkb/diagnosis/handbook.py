@@ -349,6 +349,24 @@ exporters:
         "opentelemetry.io docs/collector/troubleshooting",
     ),
     _p(
+        "failing_without_backlog",
+        "Exports fail without a backlog",
+        _FAIL,
+        [("exporter_send_failed_ratio", ">", 0.01), ("queue_fill", "<", 0.1)],
+        (),
+        "Exports fail while the queue stays empty, so the failures are not retried: "
+        "permanent errors (HTTP 400/413, gRPC InvalidArgument, ResourceExhausted without "
+        "RetryInfo), such as batches above the back end's size limit or data it rejects.",
+        "Read the exporter's error log for the status code; cap the batch size below the "
+        "back end's limit if it is a size error.",
+        """
+processors:
+  batch:
+    send_batch_max_size: 4096   # below the back end's request limit
+""",
+        "exporter/otlpexporter otlp.go (shouldRetry); opentelemetry-collector #6046",
+    ),
+    _p(
         "throttled",
         "The back end throttles",
         _FAIL,

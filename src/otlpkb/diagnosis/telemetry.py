@@ -375,6 +375,23 @@ def _counter_increase(snapshots: Sequence[Snapshot], name: str, **match: str) ->
     return total if found else None
 
 
+def _increase_by(snapshots: Sequence[Snapshot], name: str, label: str) -> dict[str, float]:
+    """Counter increase of ``name`` per value of ``label``, in one pass over the series."""
+    series: dict[tuple[tuple[str, str], ...], list[float]] = {}
+    for snap in snapshots:
+        for s in snap.series(name):
+            series.setdefault(tuple(sorted(s.labels.items())), []).append(s.value)
+    single = len(snapshots) == 1
+    out: dict[str, float] = {}
+    for key, values in series.items():
+        total = values[0] if single else 0.0
+        for before, after in itertools.pairwise(values):
+            total += after - before if after >= before else after
+        group = dict(key).get(label, "")
+        out[group] = out.get(group, 0.0) + total
+    return out
+
+
 def _sum_signals(snapshots: Sequence[Snapshot], stem: str, **match: str) -> float | None:
     parts = [_counter_increase(snapshots, f"{stem}_{s}", **match) for s in _SIGNALS]
     present = [p for p in parts if p is not None]
@@ -388,12 +405,15 @@ def _ratio(part: float | None, whole: float | None) -> float:
 
 
 def _fill(snap: Snapshot) -> float:
-    fills = []
-    for s in snap.series("otelcol_exporter_queue_size"):
-        exporter = s.labels.get("exporter", "")
-        cap = snap.total("otelcol_exporter_queue_capacity", exporter=exporter)
-        if cap:
-            fills.append(s.value / cap)
+    capacity: dict[str, float] = {}
+    for s in snap.series("otelcol_exporter_queue_capacity"):
+        key = s.labels.get("exporter", "")
+        capacity[key] = capacity.get(key, 0.0) + s.value
+    fills = [
+        s.value / capacity[e]
+        for s in snap.series("otelcol_exporter_queue_size")
+        if capacity.get(e := s.labels.get("exporter", ""))
+    ]
     return max(fills) if fills else math.nan
 
 
@@ -436,20 +456,11 @@ def indicators(snapshots: Sequence[Snapshot]) -> dict[str, float]:
     enq_failed = _sum_signals(snaps, "otelcol_exporter_enqueue_failed")
     attempted = None if sent is None else sent + (failed or 0.0)
     # --8<-- [end:indicators]
-    exporters = {
-        s.labels.get("exporter", "")
-        for snap in snaps
-        for stem in (
-            "otelcol_exporter_sent_spans",
-            "otelcol_exporter_sent_metric_points",
-            "otelcol_exporter_sent_log_records",
-        )
-        for s in snap.series(stem)
-    }
-    fractions = [
-        _ratio(_sum_signals(snaps, "otelcol_exporter_sent", exporter=e), accepted)
-        for e in sorted(exporters)
-    ]
+    by_exporter: dict[str, float] = {}
+    for signal in _SIGNALS:
+        for e, v in _increase_by(snaps, f"otelcol_exporter_sent_{signal}", "exporter").items():
+            by_exporter[e] = by_exporter.get(e, 0.0) + v
+    fractions = [_ratio(v, accepted) for _, v in sorted(by_exporter.items())]
     fills = [_fill(s) for s in snaps]
     known_fills = [f for f in fills if not math.isnan(f)]
     cpu = _counter_increase(snaps, "otelcol_process_cpu_seconds")
@@ -478,9 +489,7 @@ def indicators(snapshots: Sequence[Snapshot]) -> dict[str, float]:
                 _counter_increase(snaps, "otelcol_processor_batch_batch_size_trigger_send"),
             ),
         ),
-        "legacy_metric_names": float(
-            any(s.raw_name.startswith(_LEGACY) for s in last.samples)
-        ),
+        "legacy_metric_names": float(any(s.raw_name.startswith(_LEGACY) for s in last.samples)),
         "memory_limiter_present": float(
             any(n.startswith("otelcol_processor_memory_limiter_") for n in last.names)
         ),
@@ -498,17 +507,11 @@ def _plus(a: float | None, b: float | None) -> float | None:
 
 
 def _dropped(snaps: Sequence[Snapshot]) -> float:
-    processors = {
-        s.labels.get("processor", "")
-        for snap in snaps
-        for s in snap.series("otelcol_processor_incoming_items")
-    }
-    ratios = []
-    for p in sorted(processors):
-        incoming = _counter_increase(snaps, "otelcol_processor_incoming_items", processor=p)
-        outgoing = _counter_increase(snaps, "otelcol_processor_outgoing_items", processor=p)
-        if incoming and outgoing is not None:
-            ratios.append(max(incoming - outgoing, 0.0) / incoming)
+    incoming = _increase_by(snaps, "otelcol_processor_incoming_items", "processor")
+    outgoing = _increase_by(snaps, "otelcol_processor_outgoing_items", "processor")
+    ratios = [
+        max(n - outgoing[p], 0.0) / n for p, n in sorted(incoming.items()) if n and p in outgoing
+    ]
     return max(ratios) if ratios else math.nan
 
 
