@@ -19,13 +19,10 @@ print(f"{len(HANDBOOK)} problems:", dict(Counter(p.symptom for p in HANDBOOK)))
 
 # %%
 series = [
-    read_snapshot(datasets.path(f"collector/sim/backend_down-t{t:03d}.prom"))
-    for t in (30, 110)
+    read_snapshot(datasets.path(f"collector/sim/backend_down-t{t:03d}.prom")) for t in (30, 110)
 ]
 for m in match(HANDBOOK, series):
-    evidence = ", ".join(
-        f"{c.indicator} = {v:.3g}" for c, v in zip(m.problem.conditions, m.values)
-    )
+    evidence = ", ".join(f"{c.indicator} = {v:.3g}" for c, v in zip(m.problem.conditions, m.values))
     print(f"{m.problem.title:40} {evidence}")
 
 # %% [markdown]
@@ -33,7 +30,7 @@ for m in match(HANDBOOK, series):
 
 # %%
 logs = [
-    'warn memorylimiter.go:276 Memory usage is above soft limit. Refusing data. '
+    "warn memorylimiter.go:276 Memory usage is above soft limit. Refusing data. "
     '{"cur_mem_mib": 251}',
     "error exporterhelper Exporting failed. Dropping data. no more retries left: "
     "rpc error: code = DeadlineExceeded desc = context deadline exceeded",

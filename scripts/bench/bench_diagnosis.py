@@ -73,9 +73,11 @@ def main() -> None:
     diag_s = best_of(diagnose, repeat=3)
     print(f"1. diagnose, two scrapes of {series:,} series each")
     print(f"   prometheus_client parser alone: {parse_s:.3f} s")
-    print(f"   parse + indicators + tree + handbook: {diag_s:.3f} s "
-          f"({diag_s / parse_s:.2f}x the parser; target < 1 s: "
-          f"{'met' if diag_s < 1.0 else 'MISSED'})")
+    print(
+        f"   parse + indicators + tree + handbook: {diag_s:.3f} s "
+        f"({diag_s / parse_s:.2f}x the parser; target < 1 s: "
+        f"{'met' if diag_s < 1.0 else 'MISSED'})"
+    )
 
     s = make_scenario(1, "retry_storm", n_traces=100 if args.quick else 400)
     spans = len(s.baseline) + len(s.anomalous)
@@ -90,8 +92,10 @@ def main() -> None:
     rank_s = best_of(ranking, repeat=3)
     hot_s = best_of(hotspots_only, repeat=3)
     print(f"2. root-cause ranking of two windows, {spans:,} spans")
-    print(f"   hotspots alone: {hot_s:.3f} s; ranking: {rank_s:.3f} s "
-          f"({rank_s / hot_s:.2f}x; {spans / rank_s:,.0f} spans/s)")
+    print(
+        f"   hotspots alone: {hot_s:.3f} s; ranking: {rank_s:.3f} s "
+        f"({rank_s / hot_s:.2f}x; {spans / rank_s:,.0f} spans/s)"
+    )
 
 
 if __name__ == "__main__":
