@@ -18,11 +18,11 @@ print(f"{len(HANDBOOK)} problems:", dict(Counter(p.symptom for p in HANDBOOK)))
 # ## A back end that is down: two scrapes, 80 s apart
 
 # %%
-series = [
-    read_snapshot(datasets.path(f"collector/sim/backend_down-t{t:03d}.prom")) for t in (30, 110)
-]
+names = [f"collector/sim/backend_down-t{t:03d}.prom" for t in (30, 110)]
+series = [read_snapshot(datasets.path(name)) for name in names]
 for m in match(HANDBOOK, series):
-    evidence = ", ".join(f"{c.indicator} = {v:.3g}" for c, v in zip(m.problem.conditions, m.values))
+    pairs = zip(m.problem.conditions, m.values)
+    evidence = ", ".join(f"{c.indicator} = {v:.3g}" for c, v in pairs)
     print(f"{m.problem.title:40} {evidence}")
 
 # %% [markdown]

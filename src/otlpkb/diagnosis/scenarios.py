@@ -146,118 +146,80 @@ class _Fault:
     burst: tuple[str, float, float] = ("", 0.0, 1.0)  # service, share of traces, factor
 
 
-def _emit(
-    rng: random.Random,
-    nodes: Mapping[str, ServiceNode],
-    versions: Mapping[str, str],
-    fault: _Fault,
-    trace_id: str,
-    parent: str,
-    name: str,
-    start: int,
-    noisy: bool,
-    out: list[Span],
-) -> tuple[int, bool]:
-    node = nodes[name]
-    span_id = _id(rng, 64)
-    index = len(out)
-    out.append(Span(trace_id, span_id, parent, node.operation, SERVER, start, start, 0))
-    own = rng.lognormvariate(math.log(node.own_ms), node.sigma) * fault.slow.get(name, 1.0)
-    if noisy and fault.burst[0] == name:
-        own *= fault.burst[2] * rng.lognormvariate(0.0, 0.3)
-    clock = start + int(own / 2 * 1e6)
-    failed = bool(rng.random() < fault.error.get(name, 0.0))
-    if node.database:
-        db_ms = rng.lognormvariate(math.log(node.own_ms / 2), 0.4) * fault.slow.get(
-            f"{name}/db", 1.0
-        )
-        end_db = clock + int(db_ms * 1e6)
-        out.append(
-            Span(
-                trace_id,
-                _id(rng, 64),
-                span_id,
-                node.database,
-                CLIENT,
-                clock,
-                end_db,
-                0,
-                service_name=name,
-                resource_attributes=_resource(node, versions),
-            )
-        )
-        clock = end_db
-    for group in node.calls:
-        ends = []
-        for callee in group:
-            ends.append(
-                _call(rng, nodes, versions, fault, trace_id, span_id, callee, clock, noisy, out)
-            )
-        clock = max(end for end, _ in ends)
-        failed = failed or any(err for _, err in ends)
-    end = clock + int(own / 2 * 1e6)
-    out[index] = Span(
-        trace_id,
-        span_id,
-        parent,
-        node.operation,
-        SERVER,
-        start,
-        end,
-        2 if failed else 0,
-        service_name=name,
-        resource_attributes=_resource(node, versions),
-    )
-    return end, failed
+@dataclass
+class _Trace:
+    """What generating one trace needs; its methods append spans to ``out``."""
 
+    rng: random.Random
+    nodes: Mapping[str, ServiceNode]
+    versions: Mapping[str, str]
+    fault: _Fault
+    trace_id: str
+    noisy: bool
+    out: list[Span]
 
-def _call(
-    rng: random.Random,
-    nodes: Mapping[str, ServiceNode],
-    versions: Mapping[str, str],
-    fault: _Fault,
-    trace_id: str,
-    parent: str,
-    callee: str,
-    start: int,
-    noisy: bool,
-    out: list[Span],
-) -> tuple[int, bool]:
-    """A call with the caller's retry policy: up to 4 attempts, backoff 10, 20, 40 ms."""
-    p_flaky = fault.flaky.get(callee, 0.0)
-    clock = start
-    for attempt in range(4):
-        if p_flaky and rng.random() < p_flaky:  # a transient failure, answered fast
-            end = clock + int(rng.lognormvariate(math.log(0.5), 0.3) * 1e6)
-            node = nodes[callee]
-            out.append(
-                Span(
-                    trace_id,
-                    _id(rng, 64),
-                    parent,
-                    node.operation,
-                    SERVER,
-                    clock,
-                    end,
-                    2,
-                    service_name=callee,
-                    resource_attributes=_resource(node, versions),
-                )
-            )
-            if attempt == 3:
-                return end, True
-            clock = end + int(10 * 2**attempt * 1e6)  # the caller waits: its own time
-            continue
-        return _emit(rng, nodes, versions, fault, trace_id, parent, callee, clock, noisy, out)
-    raise AssertionError("unreachable")  # pragma: no cover
+    def span(
+        self, span_id: str, parent: str, service: str, name: str, kind: int,
+        start: int, end: int, failed: bool,
+    ) -> Span:  # fmt: skip
+        node = self.nodes[service]
+        resource = {"service.version": self.versions[service], "host.name": node.host}
+        return Span(
+            self.trace_id, span_id, parent, name, kind, start, end, 2 if failed else 0,
+            service_name=service, resource_attributes=resource,
+        )  # fmt: skip
+
+    def emit(self, parent: str, name: str, start: int) -> tuple[int, bool]:
+        """The server span of ``name`` and its subtree; its end and whether it failed."""
+        rng, node, fault = self.rng, self.nodes[name], self.fault
+        span_id = _id(rng, 64)
+        index = len(self.out)
+        self.out.append(self.span(span_id, parent, name, node.operation, SERVER, 0, 0, False))
+        own = rng.lognormvariate(math.log(node.own_ms), node.sigma) * fault.slow.get(name, 1.0)
+        if self.noisy and fault.burst[0] == name:
+            own *= fault.burst[2] * rng.lognormvariate(0.0, 0.3)
+        clock = start + int(own / 2 * 1e6)
+        failed = bool(rng.random() < fault.error.get(name, 0.0))
+        if node.database:
+            db_ms = rng.lognormvariate(math.log(node.own_ms / 2), 0.4)
+            end_db = clock + int(db_ms * fault.slow.get(f"{name}/db", 1.0) * 1e6)
+            self.out.append(
+                self.span(_id(rng, 64), span_id, name, node.database, CLIENT, clock, end_db,
+                          False)
+            )  # fmt: skip
+            clock = end_db
+        for group in node.calls:
+            ends = [self.call(span_id, callee, clock) for callee in group]
+            clock = max(end for end, _ in ends)
+            failed = failed or any(err for _, err in ends)
+        end = clock + int(own / 2 * 1e6)
+        self.out[index] = self.span(
+            span_id, parent, name, node.operation, SERVER, start, end, failed
+        )
+        return end, failed
+
+    def call(self, parent: str, callee: str, start: int) -> tuple[int, bool]:
+        """A call with the caller's retry policy: up to 4 attempts, backoff 10, 20, 40 ms."""
+        p_flaky = self.fault.flaky.get(callee, 0.0)
+        clock = start
+        for attempt in range(4):
+            if p_flaky and self.rng.random() < p_flaky:  # a transient failure, answered fast
+                end = clock + int(self.rng.lognormvariate(math.log(0.5), 0.3) * 1e6)
+                operation = self.nodes[callee].operation
+                self.out.append(
+                    self.span(_id(self.rng, 64), parent, callee, operation, SERVER, clock,
+                              end, True)
+                )  # fmt: skip
+                if attempt == 3:
+                    return end, True
+                clock = end + int(10 * 2**attempt * 1e6)  # the caller waits: its own time
+                continue
+            return self.emit(parent, callee, clock)
+        raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _id(rng: random.Random, bits: int) -> str:
     return f"{rng.getrandbits(bits):0{bits // 4}x}"
-
-
-def _resource(node: ServiceNode, versions: Mapping[str, str]) -> dict[str, str]:
-    return {"service.version": versions[node.name], "host.name": node.host}
 
 
 def _window(
@@ -272,7 +234,8 @@ def _window(
     clock = float(start)
     for _ in range(n_traces):
         noisy = bool(rng.random() < fault.burst[1])
-        _emit(rng, nodes, versions, fault, _id(rng, 128), "", "frontend", int(clock), noisy, spans)
+        trace = _Trace(rng, nodes, versions, fault, _id(rng, 128), noisy, spans)
+        trace.emit("", "frontend", int(clock))
         clock += rng.expovariate(1 / 50.0) * 1e6
     return spans
 
