@@ -355,38 +355,37 @@ def _looks_like_text(head: bytes) -> bool:
 # ----------------------------------------------------------------------------- indicators
 
 
-def _counter_increase(snapshots: Sequence[Snapshot], name: str, **match: str) -> float | None:
-    """Increase of one counter over the snapshots, handling resets per series."""
-    found = False
-    total = 0.0
+def _increases(
+    snapshots: Sequence[Snapshot], name: str, **match: str
+) -> dict[tuple[tuple[str, str], ...], float]:
+    """The increase of every series of ``name`` whose labels include ``match``."""
     series: dict[tuple[tuple[str, str], ...], list[float]] = {}
     for snap in snapshots:
         for s in snap.series(name):
             if all(s.labels.get(a) == b for a, b in match.items()):
-                found = True
                 series.setdefault(tuple(sorted(s.labels.items())), []).append(s.value)
     single = len(snapshots) == 1
-    for values in series.values():
+    out = {}
+    for key, values in series.items():
         # --8<-- [start:counter_increase]
-        total += values[0] if single else 0.0  # one scrape: everything since start
+        total = values[0] if single else 0.0  # one scrape: everything since start
         for before, after in itertools.pairwise(values):
             total += after - before if after >= before else after  # a reset
         # --8<-- [end:counter_increase]
-    return total if found else None
+        out[key] = total
+    return out
+
+
+def _counter_increase(snapshots: Sequence[Snapshot], name: str, **match: str) -> float | None:
+    """Increase of one counter over the snapshots, summed over its series (None: absent)."""
+    found = _increases(snapshots, name, **match)
+    return float(sum(found.values())) if found else None
 
 
 def _increase_by(snapshots: Sequence[Snapshot], name: str, label: str) -> dict[str, float]:
-    """Counter increase of ``name`` per value of ``label``, in one pass over the series."""
-    series: dict[tuple[tuple[str, str], ...], list[float]] = {}
-    for snap in snapshots:
-        for s in snap.series(name):
-            series.setdefault(tuple(sorted(s.labels.items())), []).append(s.value)
-    single = len(snapshots) == 1
+    """Counter increase of ``name`` per value of ``label``."""
     out: dict[str, float] = {}
-    for key, values in series.items():
-        total = values[0] if single else 0.0
-        for before, after in itertools.pairwise(values):
-            total += after - before if after >= before else after
+    for key, total in _increases(snapshots, name).items():
         group = dict(key).get(label, "")
         out[group] = out.get(group, 0.0) + total
     return out
