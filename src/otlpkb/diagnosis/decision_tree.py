@@ -284,8 +284,6 @@ def to_mermaid(tree: DecisionTree, diagnosis: Diagnosis | None = None) -> str:
     return "\n".join(lines)
 
 
-_WEB = "opentelemetry.io docs/collector/internal-telemetry (monitoring section)"
-
 DEFAULT_TREE = DecisionTree(
     root="traffic",
     nodes={
@@ -396,7 +394,7 @@ DEFAULT_TREE = DecisionTree(
             "travels back to the clients.",
             "Add capacity where the pipeline saturates: sending_queue.num_consumers, "
             "more Collector replicas, or a batch processor to cut per-request cost.",
-            _WEB,
+            "opentelemetry.io docs/collector/internal-telemetry (monitoring section)",
         ),
         "queue_too_small": Finding(
             "queue_too_small",
@@ -427,7 +425,7 @@ DEFAULT_TREE = DecisionTree(
             "(default 300 s) runs out.",
             "Restore the back end; a persistent queue (sending_queue.storage) keeps the "
             "backlog across restarts; check the exporter's endpoint, TLS and credentials.",
-            _WEB,
+            "opentelemetry.io docs/collector/internal-telemetry (monitoring section)",
         ),
         "permanent_rejection": Finding(
             "permanent_rejection",
@@ -456,7 +454,7 @@ DEFAULT_TREE = DecisionTree(
             "ok",
             "Data arrives, nothing is refused, dropped or failing, and the queue is short.",
             "Nothing to change.",
-            _WEB,
+            "opentelemetry.io docs/collector/internal-telemetry (monitoring section)",
         ),
     },
 )

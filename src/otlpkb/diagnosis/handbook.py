@@ -93,6 +93,7 @@ class Problem:
     source: str
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "config", self.config.strip("\n"))
         if self.symptom not in SYMPTOMS:
             raise ValueError(f"{self.id}: symptom must be one of {SYMPTOMS}")
         if not self.conditions and not self.logs:
@@ -154,38 +155,12 @@ def match(
     return found
 
 
-def _p(
-    id: str,
-    title: str,
-    symptom: str,
-    conditions: Sequence[tuple[str, Op, float]],
-    logs: Sequence[str],
-    cause: str,
-    fix: str,
-    config: str,
-    source: str,
-) -> Problem:
-    return Problem(
-        id,
-        title,
-        symptom,
-        tuple(Condition(*c) for c in conditions),
-        tuple(logs),
-        cause,
-        fix,
-        config.strip("\n"),
-        source,
-    )
-
-
-_DROP, _FAIL, _MEM, _SLOW, _NONE = SYMPTOMS
-
 HANDBOOK: tuple[Problem, ...] = (
-    _p(
+    Problem(
         "queue_full",
         "Sending queue full",
-        _DROP,
-        [("exporter_enqueue_failed_ratio", ">", 0.0)],
+        "Data is dropped",
+        (Condition("exporter_enqueue_failed_ratio", ">", 0.0),),
         (),
         "The exporter's sending queue is at its capacity, so new batches are refused and "
         "dropped before they reach the retry logic (behind a batch processor the error "
@@ -204,11 +179,11 @@ exporters:
         "exporter/exporterhelper README (sending_queue, failure behavior); "
         "opentelemetry-collector-contrib #9009",
     ),
-    _p(
+    Problem(
         "queue_full_log",
         "Queue full, seen in the log",
-        _DROP,
-        [],
+        "Data is dropped",
+        (),
         (r"sending queue is full", r"Dropping data because sending_queue is full"),
         "The same overflow as *Sending queue full*, in the log: newer Collectors return "
         "'sending queue is full' to the caller, older ones logged 'Dropping data because "
@@ -223,11 +198,11 @@ exporters:
         "opentelemetry.io docs/collector/internal-telemetry (monitoring); "
         "exporter/exporterhelper queue_sender.go (ErrQueueIsFull)",
     ),
-    _p(
+    Problem(
         "retries_exhausted",
         "Retries exhausted, data dropped",
-        _DROP,
-        [],
+        "Data is dropped",
+        (),
         (r"no more retries left", r"Exporting failed\. Dropping data"),
         "retry_on_failure gave up: the next retry would have started after "
         "max_elapsed_time (300 s by default) or after the request's deadline, and the "
@@ -244,11 +219,11 @@ exporters:
 """,
         "opentelemetry-collector #12451; config/configretry",
     ),
-    _p(
+    Problem(
         "processor_drops",
         "A processor drops data",
-        _DROP,
-        [("processor_dropped_ratio", ">", 0.05)],
+        "Data is dropped",
+        (Condition("processor_dropped_ratio", ">", 0.05),),
         (),
         "A processor emits fewer items than it receives: a filter, a sampler or a "
         "transform that drops, by design or by a too-broad rule.",
@@ -265,11 +240,11 @@ processors:
         "processor/processorhelper documentation.md (incoming_items, outgoing_items); "
         "docs/monitoring.md (data loss), removed in opentelemetry-collector #11483",
     ),
-    _p(
+    Problem(
         "partial_success",
         "The back end accepted only part of a request",
-        _DROP,
-        [],
+        "Data is dropped",
+        (),
         (r"Partial success response", r"partial success"),
         "The back end answered with partial_success and rejected some items; the client "
         "must not retry, and the Collector only logs it (the items count as sent).",
@@ -284,11 +259,11 @@ processors:
         "opentelemetry-proto docs/specification.md (partial success); "
         "exporter/otlphttpexporter otlp.go",
     ),
-    _p(
+    Problem(
         "request_too_large",
         "Batches larger than the back end accepts",
-        _FAIL,
-        [],
+        "Exports fail",
+        (),
         (r"larger than max", r"\b413\b", r"Request Entity Too Large", r"Content Too Large"),
         "A batch exceeds the receiving side's message limit (4 MiB by default in gRPC "
         "servers; HTTP 413 from OTLP/HTTP): a permanent error, so the whole batch is "
@@ -309,11 +284,11 @@ receivers:
 """,
         "opentelemetry-collector #6046, #12219, #11746",
     ),
-    _p(
+    Problem(
         "auth_failure",
         "The back end rejects the credentials",
-        _FAIL,
-        [],
+        "Exports fail",
+        (),
         (r"Unauthenticated", r"PermissionDenied", r"\b401\b", r"\b403\b"),
         "The back end refuses the request's credentials; both codes are permanent errors, "
         "so every batch fails without retry.",
@@ -327,11 +302,11 @@ exporters:
 """,
         "exporter/otlpexporter otlp.go (shouldRetry); receiver/otlpreceiver errors.go",
     ),
-    _p(
+    Problem(
         "backend_unreachable",
         "Back end down or unreachable",
-        _FAIL,
-        [("exporter_sent_fraction", "<", 0.05), ("queue_fill", ">", 0.8)],
+        "Exports fail",
+        (Condition("exporter_sent_fraction", "<", 0.05), Condition("queue_fill", ">", 0.8)),
         (),
         "Almost nothing is delivered while the queue is full: every attempt fails with a "
         "retryable error (connection refused, DNS, TLS handshake, Unavailable) and the "
@@ -348,11 +323,11 @@ exporters:
 """,
         "opentelemetry.io docs/collector/troubleshooting",
     ),
-    _p(
+    Problem(
         "failing_without_backlog",
         "Exports fail without a backlog",
-        _FAIL,
-        [("exporter_send_failed_ratio", ">", 0.01), ("queue_fill", "<", 0.1)],
+        "Exports fail",
+        (Condition("exporter_send_failed_ratio", ">", 0.01), Condition("queue_fill", "<", 0.1)),
         (),
         "Exports fail while the queue stays empty, so the failures are not retried: "
         "permanent errors (HTTP 400/413, gRPC InvalidArgument, ResourceExhausted without "
@@ -366,11 +341,11 @@ processors:
 """,
         "exporter/otlpexporter otlp.go (shouldRetry); opentelemetry-collector #6046",
     ),
-    _p(
+    Problem(
         "throttled",
         "The back end throttles",
-        _FAIL,
-        [],
+        "Exports fail",
+        (),
         (r"\b429\b", r"Too Many Requests", r"RESOURCE_EXHAUSTED", r"ResourceExhausted"),
         "The back end answers 429 (HTTP) or RESOURCE_EXHAUSTED with RetryInfo (gRPC); "
         "the exporter waits at least the server's delay before retrying, so throughput "
@@ -387,11 +362,11 @@ exporters:
         "opentelemetry-proto docs/specification.md (throttling); "
         "exporter/otlphttpexporter otlp.go (Retry-After)",
     ),
-    _p(
+    Problem(
         "deadline_exceeded",
         "Exports time out",
-        _FAIL,
-        [],
+        "Exports fail",
+        (),
         (r"context deadline exceeded", r"DeadlineExceeded"),
         "An attempt took longer than the exporter's timeout (5 s by default) or than the "
         "deadline the upstream request carried; in a chain of Collectors a short "
@@ -405,11 +380,11 @@ exporters:
 """,
         "opentelemetry-collector #11183; exporter/exporterhelper timeout_sender.go",
     ),
-    _p(
+    Problem(
         "memory_limiter_refusing",
         "Memory limiter refusing data",
-        _MEM,
-        [("memory_limiter_refused_ratio", ">", 0.01)],
+        "Memory and refusals",
+        (Condition("memory_limiter_refused_ratio", ">", 0.01),),
         (),
         "Memory is above the soft limit (limit_mib - spike_limit_mib); the memory "
         "limiter refuses data with a retryable error until the heap falls below it.",
@@ -424,11 +399,11 @@ processors:
 """,
         "processor/memorylimiterprocessor README",
     ),
-    _p(
+    Problem(
         "soft_limit_too_low",
         "Refusing data far below the memory limit",
-        _MEM,
-        [],
+        "Memory and refusals",
+        (),
         (r"Memory usage is above soft limit\. Refusing data",),
         "The soft limit is limit_mib - spike_limit_mib; a spike limit close to the limit "
         "leaves a soft limit far below it (900 and 650 MiB give 250 MiB), so the limiter "
@@ -443,11 +418,11 @@ processors:
 """,
         "opentelemetry-collector #9043",
     ),
-    _p(
+    Problem(
         "hard_limit_gc",
         "Memory above the hard limit, forced garbage collection",
-        _MEM,
-        [],
+        "Memory and refusals",
+        (),
         (r"Memory usage is above hard limit\. Forcing a GC",),
         "The heap reached limit_mib; the limiter forces a GC, which costs CPU and, if "
         "the memory is live, frees little.",
@@ -462,11 +437,11 @@ processors:
         "processor/memorylimiterprocessor README and memorylimiter.go; "
         "opentelemetry-collector #4981",
     ),
-    _p(
+    Problem(
         "queue_exceeds_memory",
         "A queue that does not fit in memory",
-        _MEM,
-        [("queue_fill", ">", 0.5), ("memory_limiter_refused_ratio", ">", 0.01)],
+        "Memory and refusals",
+        (Condition("queue_fill", ">", 0.5), Condition("memory_limiter_refused_ratio", ">", 0.01)),
         (),
         "The queue holds enough to push memory past the limiter's soft limit: the "
         "queue's capacity (batches times batch size times bytes per item) is larger "
@@ -482,11 +457,14 @@ exporters:
 """,
         "opentelemetry.io docs/collector/troubleshooting; opentelemetry-collector #8694",
     ),
-    _p(
+    Problem(
         "no_memory_limiter",
         "No memory limiter, large heap",
-        _MEM,
-        [("memory_limiter_present", "<", 0.5), ("memory_rss_bytes", ">", 2.0**30)],
+        "Memory and refusals",
+        (
+            Condition("memory_limiter_present", "<", 0.5),
+            Condition("memory_rss_bytes", ">", 2.0**30),
+        ),
         (),
         "Without a memory_limiter nothing stops the heap from growing under load until "
         "the container is OOM-killed, and every item in flight is lost.",
@@ -505,11 +483,14 @@ service:
         "processor/memorylimiterprocessor README (best practices); "
         "opentelemetry.io docs/collector/troubleshooting",
     ),
-    _p(
+    Problem(
         "receiver_backpressure",
         "Receivers refuse without memory pressure",
-        _MEM,
-        [("receiver_refused_ratio", ">", 0.01), ("exporter_enqueue_failed_ratio", ">", 0.0)],
+        "Memory and refusals",
+        (
+            Condition("receiver_refused_ratio", ">", 0.01),
+            Condition("exporter_enqueue_failed_ratio", ">", 0.0),
+        ),
         (),
         "The error of a full queue travels back through the pipeline to the receiver "
         "when no batch processor is in front of the exporter; clients see 503 or "
@@ -527,11 +508,11 @@ service:
         "opentelemetry.io docs/collector/internal-telemetry (receiver refused); "
         "receiver/otlpreceiver errors.go",
     ),
-    _p(
+    Problem(
         "scrape_commit_failed",
         "Prometheus receiver: scrape commit failed",
-        _MEM,
-        [],
+        "Memory and refusals",
+        (),
         (r"Scrape commit failed",),
         "The prometheus receiver could not hand a scrape to the pipeline, typically "
         "because the memory limiter refused it ('data refused due to high memory "
@@ -548,11 +529,11 @@ receivers:
 """,
         "opentelemetry-collector #8217",
     ),
-    _p(
+    Problem(
         "queue_filling",
         "Sending queue filling",
-        _SLOW,
-        [("queue_fill", ">", 0.6)],
+        "Slow pipeline and backlog",
+        (Condition("queue_fill", ">", 0.6),),
         (),
         "The queue is above 60 % of its capacity: the back end is falling behind and the "
         "queue will overflow if the load holds.",
@@ -566,11 +547,11 @@ exporters:
 """,
         "opentelemetry.io docs/collector/scaling",
     ),
-    _p(
+    Problem(
         "backend_bottleneck",
         "The back end is the bottleneck: scaling out will not help",
-        _SLOW,
-        [("queue_fill_min", ">=", 0.8), ("exporter_sent_fraction", ">=", 0.05)],
+        "Slow pipeline and backlog",
+        (Condition("queue_fill_min", ">=", 0.8), Condition("exporter_sent_fraction", ">=", 0.05)),
         (),
         "The queue is full at every scrape while exports still succeed: the back end "
         "takes data at a fixed rate; more Collectors only add more queues.",
@@ -583,11 +564,14 @@ processors:
 """,
         "opentelemetry.io docs/collector/scaling (when not to scale)",
     ),
-    _p(
+    Problem(
         "small_batches",
         "Every batch waits for the timeout",
-        _SLOW,
-        [("batch_timeout_share", ">", 0.95), ("receiver_accepted_rate", ">", 5000.0)],
+        "Slow pipeline and backlog",
+        (
+            Condition("batch_timeout_share", ">", 0.95),
+            Condition("receiver_accepted_rate", ">", 5000.0),
+        ),
         (),
         "send_batch_size is never reached within the timeout, so every batch waits the "
         "full timeout and is smaller than configured: latency without the batching "
@@ -601,11 +585,11 @@ processors:
 """,
         "processor/batchprocessor README (send_batch_size acts as a trigger)",
     ),
-    _p(
+    Problem(
         "out_of_order",
         "Remote write rejects out-of-order samples",
-        _SLOW,
-        [],
+        "Slow pipeline and backlog",
+        (),
         (r"out of order sample", r"duplicate sample for timestamp"),
         "Prometheus rejects samples older than the newest one of a series: several "
         "Collectors write the same series, or retries arrive late.",
@@ -618,11 +602,11 @@ exporters:
 """,
         "opentelemetry-collector #2315; opentelemetry-collector-contrib #11438",
     ),
-    _p(
+    Problem(
         "cardinality_overflow",
         "Cardinality limit reached",
-        _SLOW,
-        [],
+        "Slow pipeline and backlog",
+        (),
         (r"otel\.metric\.overflow", r"cardinality limit"),
         "A metrics connector (spanmetrics) created more series than its limit; the excess "
         "goes into an overflow series, and without a limit memory grows until OOM.",
@@ -636,11 +620,11 @@ connectors:
 """,
         "opentelemetry-collector-contrib #38990, #21290",
     ),
-    _p(
+    Problem(
         "no_data",
         "No data arriving",
-        _NONE,
-        [("offered_items", "<=", 0.0)],
+        "Nothing arrives or nothing shows",
+        (Condition("offered_items", "<=", 0.0),),
         (),
         "No receiver accepted or refused anything: clients do not reach the Collector. "
         "The otlp receiver listens on localhost:4317 and localhost:4318 by default, out "
@@ -657,11 +641,11 @@ receivers:
 """,
         "receiver/otlpreceiver factory.go; opentelemetry.io docs/collector/troubleshooting",
     ),
-    _p(
+    Problem(
         "renamed_metrics",
         "Dashboards empty after an upgrade: renamed metrics",
-        _NONE,
-        [("legacy_metric_names", ">", 0.5)],
+        "Nothing arrives or nothing shows",
+        (Condition("legacy_metric_names", ">", 0.5),),
         (),
         "This Collector reports the memory limiter under the names deprecated in "
         "v0.110.0 (otelcol_processor_refused_spans with a processor label); dashboards "

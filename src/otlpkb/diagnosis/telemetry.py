@@ -57,6 +57,7 @@ from otlpkb.otlp import MetricPoint, read_metrics
 __all__ = [
     "CANONICAL_NAMES",
     "INDICATORS",
+    "SIGNALS",
     "ExpositionError",
     "Sample",
     "Snapshot",
@@ -67,19 +68,20 @@ __all__ = [
     "snapshot_from_points",
 ]
 
-_SIGNALS = ("spans", "metric_points", "log_records")
+SIGNALS: tuple[str, ...] = ("spans", "metric_points", "log_records")
+"""The signal suffixes of the receiver and exporter metric names."""
 
 CANONICAL_NAMES: frozenset[str] = frozenset(
-    [f"otelcol_receiver_{o}_{s}" for o in ("accepted", "refused", "failed") for s in _SIGNALS]
+    [f"otelcol_receiver_{o}_{s}" for o in ("accepted", "refused", "failed") for s in SIGNALS]
     + [
         f"otelcol_exporter_{o}_{s}"
         for o in ("sent", "send_failed", "enqueue_failed")
-        for s in _SIGNALS
+        for s in SIGNALS
     ]
     + [
         f"otelcol_processor_memory_limiter_{o}_{s}"
         for o in ("accepted", "refused")
-        for s in _SIGNALS
+        for s in SIGNALS
     ]
     + [
         "otelcol_exporter_queue_size",
@@ -392,7 +394,7 @@ def _increase_by(snapshots: Sequence[Snapshot], name: str, label: str) -> dict[s
 
 
 def _sum_signals(snapshots: Sequence[Snapshot], stem: str, **match: str) -> float | None:
-    parts = [_counter_increase(snapshots, f"{stem}_{s}", **match) for s in _SIGNALS]
+    parts = [_counter_increase(snapshots, f"{stem}_{s}", **match) for s in SIGNALS]
     present = [p for p in parts if p is not None]
     return float(sum(present)) if present else None
 
@@ -456,7 +458,7 @@ def indicators(snapshots: Sequence[Snapshot]) -> dict[str, float]:
     attempted = None if sent is None else sent + (failed or 0.0)
     # --8<-- [end:indicators]
     by_exporter: dict[str, float] = {}
-    for signal in _SIGNALS:
+    for signal in SIGNALS:
         for e, v in _increase_by(snaps, f"otelcol_exporter_sent_{signal}", "exporter").items():
             by_exporter[e] = by_exporter.get(e, 0.0) + v
     fractions = [_ratio(v, accepted) for _, v in sorted(by_exporter.items())]

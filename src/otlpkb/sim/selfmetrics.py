@@ -51,7 +51,7 @@ __all__ = [
     "simulate_fault",
 ]
 
-#: name -> (Prometheus type, unit suffix a default Prometheus reader appends, labels)
+#: name -> (Prometheus type, unit a default Prometheus reader appends to the name, labels)
 METRIC_TYPES: Mapping[str, tuple[str, str, tuple[tuple[str, str], ...]]] = {
     "otelcol_receiver_accepted_spans": (
         "counter",
@@ -80,9 +80,9 @@ METRIC_TYPES: Mapping[str, tuple[str, str, tuple[tuple[str, str], ...]]] = {
     "otelcol_exporter_enqueue_failed_spans": ("counter", "", (("exporter", "otlp"),)),
     "otelcol_exporter_queue_size": ("gauge", "", (("exporter", "otlp"),)),
     "otelcol_exporter_queue_capacity": ("gauge", "", (("exporter", "otlp"),)),
-    "otelcol_process_uptime": ("counter", "_seconds", ()),
+    "otelcol_process_uptime": ("counter", "seconds", ()),
     "otelcol_process_cpu_seconds": ("counter", "", ()),
-    "otelcol_process_memory_rss": ("gauge", "_bytes", ()),
+    "otelcol_process_memory_rss": ("gauge", "bytes", ()),
     "otelcol_process_runtime_heap_alloc_bytes": ("gauge", "", ()),
 }
 """How each metric is exposed, as the Collector's ``documentation.md`` files type them
@@ -126,7 +126,7 @@ def exposition(metrics: Mapping[str, float], *, suffixes: bool = False) -> str:
             raise ValueError(f"metrics holds {name!r}, which is not in METRIC_TYPES")
         kind, unit, labels = METRIC_TYPES[name]
         # --8<-- [start:exposition]
-        exposed = name + (unit if suffixes else "")  # text format 0.0.4: the family
+        exposed = name + (f"_{unit}" if suffixes and unit else "")  # format 0.0.4: the family
         exposed += "_total" if suffixes and kind == "counter" else ""  # is the sample name
         lines.append(f"# HELP {exposed} {name} (simulated)")
         lines.append(f"# TYPE {exposed} {kind}")
