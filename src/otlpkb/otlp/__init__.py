@@ -2,7 +2,8 @@
 
 * `read_traces` / `iter_trace_batches` read OTLP/JSON, OTLP/protobuf and the
   Collector file exporter's files (gzip or not) into a columnar `SpanTable` of
-  `Span` records;
+  `Span` records; `read_metrics` / `iter_metric_points` read OTLP metrics the same
+  ways into `MetricPoint` records;
 * `OTLPDecodeError` (a ``ValueError``) reports bad input with its position;
 * `extract_trace_context`, `format_traceparent` and `format_tracestate`
   implement the W3C ``traceparent`` / ``tracestate`` headers.
@@ -19,6 +20,7 @@ Examples:
 from __future__ import annotations
 
 from .errors import OTLPDecodeError
+from .metrics import METRIC_KINDS, MetricKind, MetricPoint, iter_metric_points, read_metrics
 from .reader import FORMATS, Format, Source, iter_trace_batches, read_traces
 from .spans import (
     COLUMNS,
@@ -44,9 +46,12 @@ __all__ = [
     "COLUMNS",
     "FORMATS",
     "MAX_TRACESTATE_MEMBERS",
+    "METRIC_KINDS",
     "AttributeValue",
     "Format",
     "LinkLike",
+    "MetricKind",
+    "MetricPoint",
     "OTLPDecodeError",
     "Source",
     "Span",
@@ -58,8 +63,10 @@ __all__ = [
     "extract_trace_context",
     "format_traceparent",
     "format_tracestate",
+    "iter_metric_points",
     "iter_trace_batches",
     "parse_traceparent",
     "parse_tracestate",
+    "read_metrics",
     "read_traces",
 ]

@@ -320,6 +320,10 @@ class Exporter:
 
     def _attempt(self, request: Request) -> Generator[simpy.Event, Any, tuple[Outcome, float]]:
         env, be = self.env, self.backend
+        limit = be.cfg.max_request_items
+        if limit is not None and request.items > limit:  # 413: too large, never retried
+            yield env.timeout(be.cfg.network_latency)
+            return Outcome.PERMANENT, 0.0
         verdict, retry_after = be.verdict()
         rtt = be.cfg.network_latency
         if verdict is not Outcome.OK:

@@ -402,6 +402,9 @@ class BackendConfig:
         outages: failure windows.
         throttles: throttling windows.
         slowdowns: slow-down windows.
+        max_request_items: the largest request the back end takes; a larger one fails
+            permanently, as a back end answers HTTP 413 or gRPC ``RESOURCE_EXHAUSTED``
+            without retry information (``None``: no limit).
     """
 
     service: ServiceTime = field(default_factory=ServiceTime)
@@ -412,8 +415,11 @@ class BackendConfig:
     outages: tuple[Outage, ...] = ()
     throttles: tuple[Throttle, ...] = ()
     slowdowns: tuple[Slowdown, ...] = ()
+    max_request_items: int | None = None
 
     def __post_init__(self) -> None:
+        if self.max_request_items is not None:
+            _int_at_least("BackendConfig", "max_request_items", self.max_request_items, 1)
         if not isinstance(self.service, ServiceTime):
             raise TypeError(f"BackendConfig.service must be a ServiceTime, got {self.service!r}")
         if self.concurrency is not None:

@@ -68,6 +68,8 @@ class PipelineResult:
         queue_size: ``otelcol_exporter_queue_size`` at each sample time.
         memory_mib: modelled memory in use at each sample time.
         in_flight: busy consumers (exporting or backing off) at each sample time.
+        scrapes: at each sample time, the metrics (as in ``metrics``) a scrape of the
+            Collector would have read then: ``(time, metrics)`` pairs.
     """
 
     until: float
@@ -84,6 +86,7 @@ class PipelineResult:
     queue_size: FloatArray
     memory_mib: FloatArray
     in_flight: FloatArray
+    scrapes: tuple[tuple[float, dict[str, float]], ...] = ()
 
     @property
     def throughput(self) -> float:
@@ -131,10 +134,11 @@ class Recorder:
     queue_size: list[int] = field(default_factory=list)
     memory_mib: list[float] = field(default_factory=list)
     in_flight: list[int] = field(default_factory=list)
+    scrapes: list[tuple[float, dict[str, float]]] = field(default_factory=list)
 
-    def result(self, until: float, queue_size: int, pending_items: int) -> PipelineResult:
-        """Freeze the tallies into a `PipelineResult`."""
-        metrics = {
+    def counters(self, queue_size: int) -> dict[str, float]:
+        """The Collector metrics as they stand now (counters so far, the queue gauge)."""
+        return {
             "otelcol_receiver_accepted_spans": float(self.accepted),
             "otelcol_receiver_refused_spans": float(self.refused),
             "otelcol_processor_memory_limiter_refused_spans": float(self.limiter_refused),
@@ -146,6 +150,10 @@ class Recorder:
             "otelcol_exporter_queue_size": float(queue_size),
             "otelcol_exporter_queue_capacity": float(self.queue_capacity),
         }
+
+    def result(self, until: float, queue_size: int, pending_items: int) -> PipelineResult:
+        """Freeze the tallies into a `PipelineResult`."""
+        metrics = self.counters(queue_size)
 
         def rep(lat: list[float], cnt: list[int]) -> FloatArray:
             return np.repeat(np.asarray(lat, dtype=np.float64), np.asarray(cnt, dtype=np.int64))
@@ -165,4 +173,5 @@ class Recorder:
             queue_size=np.asarray(self.queue_size, dtype=np.float64),
             memory_mib=np.asarray(self.memory_mib, dtype=np.float64),
             in_flight=np.asarray(self.in_flight, dtype=np.float64),
+            scrapes=tuple(self.scrapes),
         )

@@ -136,6 +136,7 @@ class Pipeline:
                 rec.queue_size.append(exporter.queue_size)
                 rec.memory_mib.append(base + pool.items * item_bytes / 2**20)
                 rec.in_flight.append(exporter.busy)
+                rec.scrapes.append((env.now, rec.counters(exporter.queue_size)))
                 yield env.timeout(cfg.sample_interval)
 
         env.process(sampler())
