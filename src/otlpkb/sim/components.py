@@ -309,11 +309,16 @@ class Exporter:
     ) -> None:
         self.env, self.qcfg, self.retry, self.timeout = env, queue, retry, timeout
         self.backend, self.rec, self.pool, self.rng = backend, rec, pool, rng
-        self.store: simpy.Store = _TakingStore(env, self._taken)
+        self._store = _TakingStore(env, self._taken)
         self.busy = 0
         self.in_flight_items = 0
         for _ in range(queue.num_consumers):
             env.process(self._consumer())
+
+    @property
+    def store(self) -> simpy.Store:
+        """The sending queue: a SimPy store of `Request`, oldest first."""
+        return self._store
 
     @property
     def queue_size(self) -> int:
