@@ -382,3 +382,46 @@ def test_run_bad_input():
         p.run(until=math.inf)
     with pytest.raises(TypeError, match="config"):
         Pipeline("not a config")  # type: ignore[arg-type]
+
+
+# --- observing every event (chapter 4.4): a monitor must not change the run ---------
+
+
+def _observed_config(batch: bool) -> PipelineConfig:
+    return PipelineConfig(
+        sources=(PoissonSource(rate=150.0, items_per_request=7),),
+        batch=BatchConfig(send_batch_size=60, timeout=0.1) if batch else None,
+        queue=QueueConfig(queue_size=4, num_consumers=2),
+        backend=BackendConfig(concurrency=1, error_probability=0.2),
+        memory_limiter=MemoryLimiterConfig(limit_mib=1.0, spike_limit_mib=0.2, item_bytes=400),
+    )
+
+
+@settings(max_examples=5 * SCALE, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.booleans())
+def test_a_monitor_sees_every_event_and_changes_nothing(seed, batch):
+    cfg = _observed_config(batch)
+    states = []
+    watched = Pipeline(cfg).run(until=3.0, seed=seed, monitor=states.append)
+    plain = Pipeline(cfg).run(until=3.0, seed=seed)
+    assert watched.metrics == plain.metrics
+    assert watched.pending_items == plain.pending_items
+    assert np.array_equal(watched.e2e_latency, plain.e2e_latency)
+    assert np.array_equal(watched.queue_size, plain.queue_size)
+    assert [s.event for s in states] == list(range(1, len(states) + 1))
+    assert all(0 <= s.time < 3.0 for s in states)
+    last = states[-1]  # the monitor's ledger agrees with the simulator's own counters
+    m = plain.metrics
+    assert last.received == m["otelcol_receiver_accepted_spans"]
+    assert last.exported == m["otelcol_exporter_sent_spans"]
+    assert last.failed == m["otelcol_exporter_send_failed_spans"]
+    assert last.dropped == plain.dropped_items
+    assert last.batched + last.queued + last.in_flight == plain.pending_items
+
+
+def test_pipeline_rejects_a_bad_exporter_or_monitor():
+    cfg = _observed_config(True)
+    with pytest.raises(TypeError, match="exporter must be a subclass of Exporter"):
+        Pipeline(cfg, exporter=dict)
+    with pytest.raises(TypeError, match="monitor must be callable"):
+        Pipeline(cfg).run(until=1.0, monitor=3)

@@ -32,7 +32,7 @@ from otlpkb.sim.config import (
     Throttle,
 )
 from otlpkb.sim.metrics import METRIC_NAMES, PipelineResult
-from otlpkb.sim.pipeline import Pipeline
+from otlpkb.sim.pipeline import Pipeline, PipelineState
 from otlpkb.sim.station import StationResult, simulate_mmc
 
 __all__ = [
@@ -45,6 +45,7 @@ __all__ = [
     "Pipeline",
     "PipelineConfig",
     "PipelineResult",
+    "PipelineState",
     "PoissonSource",
     "QueueConfig",
     "ReplaySource",

@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 import simpy
+from simpy.resources.store import StoreGet
 
 from otlpkb.sim.config import (
     BackendConfig,
@@ -267,6 +268,19 @@ class Backend:
             yield self.env.timeout(self.service_time(items))
 
 
+class _TakingStore(simpy.Store):
+    """A SimPy store that reports each request at the moment a consumer takes it."""
+
+    def __init__(self, env: simpy.Environment, on_take: Callable[[Request], None]) -> None:
+        super().__init__(env)
+        self.on_take = on_take
+
+    def _do_get(self, event: StoreGet) -> bool | None:
+        if self.items:  # the get succeeds now, before its consumer resumes
+            self.on_take(self.items[0])
+        return super()._do_get(event)
+
+
 class Exporter:
     """``sending_queue`` plus ``num_consumers`` workers, each exporting with retries.
 
@@ -274,6 +288,12 @@ class Exporter:
     A consumer takes the oldest request and keeps it until the export succeeds, fails
     permanently, or the retry policy gives up; only then are ``sent`` / ``send_failed``
     counted (the Collector's obsreport sender wraps the retry sender).
+
+    ``in_flight_items`` counts the items of requests that have left the queue and are
+    not settled yet, from the instant SimPy hands a request to a waiting consumer (which
+    resumes only when that event is processed, so `busy` does not count it yet) until
+    its outcome is counted. A subclass may override `enqueue` to model a faulty queue
+    and be passed to `otlpkb.sim.Pipeline` as ``exporter``.
     """
 
     def __init__(
@@ -289,15 +309,29 @@ class Exporter:
     ) -> None:
         self.env, self.qcfg, self.retry, self.timeout = env, queue, retry, timeout
         self.backend, self.rec, self.pool, self.rng = backend, rec, pool, rng
-        self.store: simpy.Store = simpy.Store(env)
+        self._store = _TakingStore(env, self._taken)
         self.busy = 0
+        self.in_flight_items = 0
         for _ in range(queue.num_consumers):
             env.process(self._consumer())
+
+    @property
+    def store(self) -> simpy.Store:
+        """The sending queue: a SimPy store of `Request`, oldest first."""
+        return self._store
 
     @property
     def queue_size(self) -> int:
         """Requests waiting in the queue (``otelcol_exporter_queue_size``)."""
         return len(self.store.items)
+
+    @property
+    def queued_items(self) -> int:
+        """Items of the requests waiting in the queue."""
+        return sum(r.items for r in self.store.items)
+
+    def _taken(self, request: Request) -> None:
+        self.in_flight_items += request.items
 
     def enqueue(self, request: Request) -> bool:
         """Offer a request to the queue; False (and counted) when the queue is full."""
@@ -378,3 +412,4 @@ class Exporter:
             yield env.timeout(delay)  # the consumer sits out the back-off
         # --8<-- [end:exporter]
         self.pool.items -= request.items
+        self.in_flight_items -= request.items

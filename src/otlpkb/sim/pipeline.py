@@ -28,7 +28,8 @@ Examples:
 from __future__ import annotations
 
 import math
-from collections.abc import Generator
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -46,7 +47,41 @@ from otlpkb.sim.config import PipelineConfig
 from otlpkb.sim.metrics import PipelineResult, Recorder
 from otlpkb.sim.sources import source_process
 
-__all__ = ["Pipeline"]
+__all__ = ["Pipeline", "PipelineState"]
+
+
+@dataclass(frozen=True)
+class PipelineState:
+    """Where every accepted item is, right after one event of a run (see `Pipeline.run`).
+
+    Each field is read from the component that holds the items, not from a running
+    total, so a component that loses items without counting them shows up as a gap:
+    ``received == exported + batched + queued + in_flight + failed + dropped`` holds
+    after every event of a correct pipeline.
+
+    Attributes:
+        time: simulated time of the event.
+        event: 1-based index of the event in the run.
+        received: items the receiver accepted (``otelcol_receiver_accepted_spans``).
+        exported: items the back end acknowledged (``otelcol_exporter_sent_spans``).
+        batched: items in the batch processor's buffer.
+        queued: items of the requests waiting in the sending queue.
+        in_flight: items of requests taken by a consumer and not settled yet.
+        failed: items counted as ``otelcol_exporter_send_failed_spans``.
+        dropped: accepted items dropped, and counted, at a full sending queue.
+        refused: items refused to the sender (not accepted, so not in ``received``).
+    """
+
+    time: float
+    event: int
+    received: int
+    exported: int
+    batched: int
+    queued: int
+    in_flight: int
+    failed: int
+    dropped: int
+    refused: int
 
 
 class Pipeline:
@@ -54,34 +89,51 @@ class Pipeline:
 
     Args:
         config: the pipeline configuration.
+        exporter: the class of the sending queue and exporter: `Exporter` or a
+            subclass of it (e.g. a faulty one, to test a monitor against it).
 
     Raises:
-        TypeError: if ``config`` is not a `PipelineConfig`.
+        TypeError: if ``config`` is not a `PipelineConfig` or ``exporter`` is not a
+            subclass of `Exporter`.
     """
 
-    def __init__(self, config: PipelineConfig) -> None:
+    def __init__(self, config: PipelineConfig, *, exporter: type[Exporter] = Exporter) -> None:
         if not isinstance(config, PipelineConfig):
             raise TypeError(f"config must be a PipelineConfig, got {config!r}")
+        if not (isinstance(exporter, type) and issubclass(exporter, Exporter)):
+            raise TypeError(f"exporter must be a subclass of Exporter, got {exporter!r}")
         self.config = config
+        self.exporter = exporter
 
-    def run(self, until: float, seed: int | None = 0) -> PipelineResult:
+    def run(
+        self,
+        until: float,
+        seed: int | None = 0,
+        monitor: Callable[[PipelineState], None] | None = None,
+    ) -> PipelineResult:
         """Simulate ``until`` seconds and return the metrics and latency samples.
 
         Args:
             until: simulated seconds, > 0.
             seed: seed of every random stream of the run (an int >= 0, or ``None``
                 for fresh entropy).
+            monitor: called with a `PipelineState` after every event the run
+                processes (SimPy's ``step``), in order; it observes and must not change
+                the run, which gives the same result with or without it.
 
         Returns:
             The run's `PipelineResult`.
 
         Raises:
             ValueError: if ``until`` is not a finite positive number.
+            TypeError: if ``monitor`` is neither callable nor None.
         """
         if isinstance(until, bool) or not isinstance(until, int | float):
             raise TypeError(f"until must be a number, got {until!r}")
         if not math.isfinite(until) or until <= 0:
             raise ValueError(f"until must be a finite number > 0, got {until!r}")
+        if monitor is not None and not callable(monitor):
+            raise TypeError(f"monitor must be callable or None, got {monitor!r}")
         cfg = self.config
         env = simpy.Environment()
         seq = np.random.SeedSequence(seed)
@@ -89,7 +141,7 @@ class Pipeline:
         rec = Recorder(queue_capacity=cfg.queue.queue_size)
         pool = Pool()
         backend = Backend(env, cfg.backend, np.random.default_rng(s_backend))
-        exporter = Exporter(
+        exporter = self.exporter(
             env,
             cfg.queue,
             cfg.retry,
@@ -140,7 +192,30 @@ class Pipeline:
                 yield env.timeout(cfg.sample_interval)
 
         env.process(sampler())
-        env.run(until=until)
+        if monitor is None:
+            env.run(until=until)
+        else:
+            # --8<-- [start:monitor]
+            events = 0
+            while env.peek() < until:  # the events env.run(until) would process
+                env.step()
+                events += 1
+                monitor(
+                    PipelineState(
+                        time=env.now,
+                        event=events,
+                        received=rec.accepted,
+                        exported=rec.sent,
+                        batched=batcher.count if batcher is not None else 0,
+                        queued=exporter.queued_items,
+                        in_flight=exporter.in_flight_items,
+                        failed=rec.send_failed,
+                        dropped=rec.dropped,
+                        refused=rec.refused,
+                    )
+                )
+            env.run(until=until)  # nothing is left before until: only the clock moves
+            # --8<-- [end:monitor]
         return rec.result(
             until=float(until), queue_size=exporter.queue_size, pending_items=pool.items
         )
