@@ -310,16 +310,19 @@ class Redactor:
         self.memo_size = memo_size
         self._memo: dict[str, tuple[AttributeValue, frozenset[str]]] = {}
         self._rules: dict[str, str] = {}
-        self.allowed_keys = frozenset(_strings("allowed_keys", allowed_keys))
+        allowed = frozenset(_strings("allowed_keys", allowed_keys))
+        self.allowed_keys = allowed
         if not isinstance(allow_all_keys, bool):
             raise TypeError(f"allow_all_keys must be a bool, got {allow_all_keys!r}")
         self.allow_all_keys = allow_all_keys
-        self.ignored_keys = frozenset(_strings("ignored_keys", ignored_keys))
+        ignored = frozenset(_strings("ignored_keys", ignored_keys))
+        self.ignored_keys = ignored
         patterns = _strings("blocked_key_patterns", blocked_key_patterns)
         try:
-            self.blocked_keys = [re.compile(p, re.IGNORECASE) for p in patterns]
+            blocked = [re.compile(p, re.IGNORECASE) for p in patterns]
         except re.error as exc:
             raise ValueError(f"blocked_key_patterns has a bad pattern: {exc}") from exc
+        self.blocked_keys = blocked
         if hash_key is not None and (not isinstance(hash_key, bytes) or not hash_key):
             raise ValueError("hash_key must be non-empty bytes or None")
         self.hash_key = hash_key
