@@ -165,7 +165,10 @@ def test_bucket_count_is_the_difference_of_the_edge_indices():
     low, high = h.gamma**0.9, h.gamma**1.1
     h.add([low, high])
     assert h.num_buckets == 2 == h.buckets_needed(low, high)
-    assert math.log(high / low) / math.log(h.gamma) + 1 < 2  # the old bound: 1.2
+    # DDSketch's bucket i holds gamma^(i-1) < x <= gamma^i (Masson, Rim and Lee 2019, the
+    # index ceil(log_gamma x)): the two values have indices 1 and 2, two buckets, while the
+    # old bound ln(max/min) / ln(gamma) + 1 gave 1.2 for them.
+    assert [math.ceil(math.log(v) / math.log(h.gamma)) for v in (low, high)] == [1, 2]
     # the page's example: 1 microsecond to 1,000 s at 1 %
     wide = LogHistogram(0.01)
     wide.add([1e-6, 1e3])
