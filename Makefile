@@ -13,13 +13,14 @@ PORT   ?= 8000
 JOBS   ?= 2
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: help venv serve docs test explore bench check clean
+.PHONY: help venv serve docs test explore mutate bench check clean
 
 help:
 	@echo "make serve  build the site (every chapter executed) and serve it on http://$(HOST):$(PORT)"
 	@echo "make docs   strict build of the site into site/"
 	@echo "make test   every test: unit, property, doctests, docs, examples, browser"
 	@echo "make explore  property and fuzz tests, randomized and 10x longer (not in CI)"
+	@echo "make mutate mutation score of the core modules (MUTATE_ARGS=\"-m tuning.mva --max-mutants 100\")"
 	@echo "make bench  benchmarks against the peers, reported as ratios"
 	@echo "make check  ruff and mypy over src/"
 	@echo "make clean  remove build and test artefacts"
@@ -53,6 +54,18 @@ test: $(STAMP) $(OTAVA)
 explore: $(STAMP)
 	HYPOTHESIS_PROFILE=dev OTLPKB_TEST_SCALE=$${OTLPKB_TEST_SCALE:-10} \
 		$(BIN)/python -m pytest -n $(JOBS) -m "not site" tests
+
+MUTATE := $(VENV)/.mutate-installed
+MUTATE_ARGS ?=
+
+$(MUTATE): pyproject.toml | $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[mutate]'
+	@touch $(MUTATE)
+
+# not part of `make test`: each module's mutants against its own tests, a score table and
+# mutation-score.json (docs/guide/contributing.md, "Mutation testing")
+mutate: $(MUTATE)
+	$(BIN)/python scripts/mutate.py $(MUTATE_ARGS)
 
 bench: $(STAMP)
 	@set -e; for script in scripts/bench/bench_*.py; do \

@@ -371,6 +371,10 @@ def test_littles_law_on_simulated_data():
         (lambda: mm1(0.0, 1.0), "arrival_rate"),
         (lambda: mm1(1.0, -2.0), "service_rate"),
         (lambda: mm1(float("nan"), 1.0), "arrival_rate"),
+        (lambda: mmc(0.0, 1.0, 2), "arrival_rate"),
+        (lambda: mmc(1.0, -1.0, 2), "service_rate"),
+        (lambda: md1(-1.0, 1.0), "arrival_rate"),
+        (lambda: mg1(-0.5, 1.0, 1.0), "arrival_rate"),
         (lambda: mmc(1.0, 1.0, 0), "servers"),
         (lambda: mg1(0.5, 1.0, -1.0), "service_variance"),
         (lambda: mg1(0.5, 0.0, 1.0), "mean_service"),
@@ -390,7 +394,8 @@ def test_littles_law_on_simulated_data():
     ],
 )
 def test_bad_input_names_the_argument(call, word):
-    with pytest.raises(ValueError, match=word):
+    # the argument's name as a word of its own: "XXarrival_rateXX" or "None" will not do
+    with pytest.raises(ValueError, match=rf"(?<!\w){word}(?!\w)"):
         call()
 
 
@@ -414,22 +419,51 @@ def test_bad_input_names_the_argument(call, word):
     ],
 )
 def test_wrong_types_name_the_argument(call, word):
-    with pytest.raises(TypeError, match=word):
+    with pytest.raises(TypeError, match=rf"(?<!\w){word}(?!\w)"):
         call()
 
 
 @pytest.mark.parametrize(
-    "call",
+    ("call", "model", "capacity"),
     [
-        lambda: mm1(3.0, 3.0),
-        lambda: mmc(10.0, 1.0, 10),
-        lambda: md1(5.0, 4.0),
-        lambda: mg1(2.0, 0.5, 0.1),
+        (lambda: mm1(3.0, 3.0), "M/M/1", 3),
+        (lambda: mmc(10.0, 1.0, 10), "M/M/10", 10),
+        (lambda: md1(5.0, 4.0), "M/D/1", 4),
+        (lambda: mg1(2.0, 0.5, 0.1), "M/G/1", 2),  # capacity 1 / E[S]
     ],
 )
-def test_unstable_systems_raise_with_numbers(call):
-    with pytest.raises(ValueError, match=r"unstable: utilization \d"):
+def test_unstable_systems_raise_with_numbers(call, model, capacity):
+    with pytest.raises(ValueError, match=rf"^{model} is unstable: utilization \d") as err:
         call()
+    assert f"total service capacity {capacity}/s" in str(err.value)
+
+
+def test_result_fields_name_the_model_and_its_inputs():
+    """The fields beside the means: Kendall notation, E[S] = 1/mu, and for M/G/1 the
+    probability of waiting, which is rho by PASTA (Cooper 1981, p. 189: the server is busy
+    a fraction rho of the time and Poisson arrivals see time averages)."""
+    d, g = md1(1.0, 4.0), mg1(1.5, 0.5, 2.0)
+    assert (d.model, d.mean_service, d.servers) == ("M/D/1", 0.25, 1)
+    assert (g.model, g.mean_service, g.servers) == ("M/G/1", 0.5, 1)
+    assert g.p_wait == g.utilization == 0.75
+    assert mm1(1.0, 4.0).model == "M/M/1" and mmc(1.0, 4.0, 3).model == "M/M/3"
+    k = mmck(3.3, 2.0, 3, 8)
+    want = mp_mmck(3.3, 2.0, 3, 8)
+    assert (k.model, k.servers, k.capacity, k.mean_service) == ("M/M/3/8", 3, 8, 0.5)
+    # busy fraction of each server: the carried load over c (throughput x E[S] / c)
+    assert k.utilization == pytest.approx(want["throughput"] / (3 * 2.0), rel=1e-12)
+
+
+def test_scalar_in_scalar_out():
+    assert isinstance(erlang_c(3, 1.0), float) and isinstance(erlang_b(3, 1.0), float)
+    assert isinstance(mmc(1.0, 2.0, 2).wait_time_cdf(0.5), float)
+    assert mmc(1.0, 2.0, 2).wait_time_cdf(np.array([0.0, 1.0])).shape == (2,)
+
+
+def test_simulate_fifo_accepts_simultaneous_arrivals():
+    # arrival times only need to be non-decreasing: two at once, one server
+    waits, departures = simulate_fifo([0.0, 0.0, 0.0], [1.0, 2.0, 0.5], 1)
+    assert waits.tolist() == [0.0, 1.0, 3.0] and departures.tolist() == [1.0, 3.0, 3.5]
 
 
 def test_result_objects_are_frozen():
@@ -480,6 +514,7 @@ def mp_mmck(lam: float, mu: float, c: int, k: int) -> dict[str, float]:
         (5.0, 1.0, 5, 40),  # utilization exactly 1
         (3.0, 1.0, 4, 4000),  # a long, nearly empty buffer
         (0.5, 1.0, 3, 3),
+        (2200.0, 1.0, 1100, 1200),  # rho = 2 with many servers: rho^c overflows a double
     ],
 )
 def test_mmck_matches_the_stationary_distribution_in_mpmath(lam, mu, c, k):
@@ -536,6 +571,13 @@ def test_mmck_is_stable_for_huge_buffers_far_above_saturation():
     assert q.p_block == pytest.approx(0.5, rel=1e-12)  # (rho - 1) / rho
     assert q.throughput == pytest.approx(20.0, rel=1e-12)
     assert q.mean_queue_length == pytest.approx(10**6 - 1, rel=1e-9)  # full, less 1/(rho-1)
+
+
+def test_mmck_at_a_vanishing_load():
+    # a subnormal arrival rate: nothing waits, nothing is refused, all of it is carried
+    q = mmck(1e-310, 1.0, 1, 3)
+    assert q.p_block == 0.0 and q.p_wait == pytest.approx(1e-310, rel=1e-6)
+    assert q.throughput == pytest.approx(1e-310, rel=1e-6)
 
 
 def test_mmck_agrees_with_ciw_finite_queue():

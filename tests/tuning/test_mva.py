@@ -200,5 +200,199 @@ def test_operational_laws_from_counts() -> None:
 def test_bad_input_names_itself(args, kwargs, match) -> None:
     if len(args) == 1:
         args = (*args, 3)
-    with pytest.raises((ValueError, TypeError), match=match):
-        mva(*args, **kwargs)
+    word = rf"(?<!\w){match}(?![\w\[])"  # the name as a word: not "XXthink_timeXX"
+    for solve in (mva, mva_recursive, schweitzer, asymptotic_bounds, balanced_job_bounds):
+        if solve in (asymptotic_bounds, balanced_job_bounds) and match == "no demand":
+            match, word = "no demand", "at least one queueing centre with a demand > 0"
+        with pytest.raises((ValueError, TypeError), match=word):
+            solve(*args, **kwargs)
+
+
+# ------------------------------------------------ definitions checked term by term
+
+
+def test_every_solver_keeps_the_network_and_its_delay_centres() -> None:
+    demands, delay = [0.3, 0.7, 4.0], [False, False, True]
+    for solve in (mva, mva_recursive, schweitzer):
+        r = solve(demands, 5, think_time=2.0, delay=delay)
+        assert r.delay.tolist() == delay and r.demands.tolist() == demands
+        assert (r.think_time, r.population) == (2.0, 5)
+        assert r.bottleneck == 1  # the delay centre's larger demand does not count
+        # Little's law at every centre and the response-time law R(n) = n / X(n) - Z
+        assert r.residence_times == pytest.approx(r.queue_lengths / r.throughput[:, None])
+        assert r.response_time == pytest.approx(np.arange(1, 6) / r.throughput - 2.0)
+        # a delay centre has no queue: its residence time is its demand
+        assert r.residence_times[:, 2] == pytest.approx(np.full(5, 4.0), rel=1e-12)
+
+
+def test_exact_mva_with_a_delay_centre_against_the_product_form() -> None:
+    """A delay centre of demand D is an infinite server: in the product form it contributes
+    D^n / n! like the terminals' think time (Baskett, Chandy, Muntz & Palacios 1975)."""
+    for solve in (mva, mva_recursive):
+        r = solve([0.605, 2.1, 6.0], 4, think_time=9.0, delay=[False, False, True])
+        for n in (1, 2, 4):
+            x, q = brute_force([0.605, 2.1], n, 15.0)
+            assert r.throughput[n - 1] == pytest.approx(x, rel=1e-12)
+            assert r.queue_lengths[n - 1, :2] == pytest.approx(q, rel=1e-12)
+            assert r.queue_lengths[n - 1, 2] == pytest.approx(6.0 * x, rel=1e-12)
+
+
+def test_a_network_of_delay_centres_only() -> None:
+    for solve in (mva, mva_recursive, schweitzer):
+        r = solve([2.0, 3.0], 4, think_time=1.5, delay=[True, True])
+        assert r.think_time == 1.5 and r.delay.tolist() == [True, True]
+        assert r.throughput == pytest.approx(np.arange(1, 5) / 6.5, rel=1e-12)
+        assert r.queue_lengths[-1] == pytest.approx([8 / 6.5, 12 / 6.5], rel=1e-12)
+
+
+@pytest.mark.parametrize("unit", [1e-6, 1.0, 1e6])
+@pytest.mark.parametrize("n", [1, 2, 7, 40, 300])
+def test_schweitzer_solves_its_fixed_point(n, unit) -> None:
+    """Schweitzer (1979), Bard (1979); QSP section 6.4.3: at population n the estimates
+    satisfy R_k = D_k (1 + (n-1)/n Q_k) at a queueing centre, R_k = D_k at a delay
+    centre, X = n / (Z + sum R_k) and Q_k = X R_k, all at once. A zero-demand centre
+    stays empty."""
+    demands, delay = [0.605, 2.1, 1.35, 0.0, 3.0], [False, False, False, False, True]
+    d = np.array(demands) * unit  # in any unit of time: X scales as 1 / unit
+    r = schweitzer(d, n, think_time=15.0 * unit, delay=delay)
+    x, q = r.throughput[-1], r.queue_lengths[-1]
+    residence = np.where(delay, d, d * (1 + (n - 1) / n * q))
+    assert x == pytest.approx(n / (15.0 * unit + residence.sum()), rel=1e-10)
+    assert q == pytest.approx(x * residence, rel=1e-10, abs=1e-15)
+    assert q[3] == 0.0
+
+
+def test_schweitzer_without_think_time_is_a_batch_network() -> None:
+    batch = schweitzer([0.2, 0.5, 0.3], 30)
+    assert batch.think_time == 0.0
+    assert batch.throughput == pytest.approx(
+        schweitzer([0.2, 0.5, 0.3], 30, think_time=0.0).throughput, rel=0
+    )
+    # one job never queues; many jobs saturate the bottleneck (1 / 0.5)
+    assert batch.throughput[0] == pytest.approx(1.0, rel=1e-12)
+    assert batch.throughput[-1] == pytest.approx(2.0, rel=0.05)
+
+
+def test_mva_takes_the_normalising_constants_not_the_recursion(monkeypatch) -> None:
+    """The documented fast path: below the overflow point (think time under about 700
+    bottleneck demands) mva never falls back to the O(N)-step recursion, also with
+    demands 5,000 times apart over 3,000 jobs (scan blocks of ratio**-b < 1e148)."""
+    import otlpkb.tuning.mva as module
+
+    reference = {
+        (tuple(d), n, z): mva_recursive(d, n, think_time=z)
+        for d, n, z in [
+            ([5.0, 0.001, 0.01], 3000, 0.0),
+            ([5.0, 0.001, 0.01], 3000, 200.0),
+            ([0.605, 2.1, 1.35], 200, 15.0),
+            ([1e200, 3e199], 50, 0.0),
+        ]
+    }
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("mva fell back to the recursion")
+
+    monkeypatch.setattr(module, "mva_recursive", refuse)
+    for (d, n, z), want in reference.items():
+        got = mva(list(d), n, think_time=z)
+        assert got.throughput == pytest.approx(want.throughput, rel=1e-10)
+        assert got.queue_lengths == pytest.approx(want.queue_lengths, rel=1e-9, abs=1e-300)
+
+
+def test_the_fallback_is_quiet() -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # overflow in G(n) is expected and handled
+        fast = mva([1.0, 0.5], 3000, think_time=5000.0)
+    assert np.all(np.isfinite(fast.throughput))
+
+
+def test_schweitzer_reports_no_convergence() -> None:
+    with pytest.raises(ValueError, match="did not converge in 1 steps"):
+        schweitzer([0.605, 2.1, 1.35], 50, think_time=15.0, max_iterations=1)
+    with pytest.raises(ValueError, match=r"(?<!\w)max_iterations(?!\w)"):
+        schweitzer([1.0], 3, max_iterations=0)
+    with pytest.raises(ValueError, match=r"(?<!\w)tolerance(?!\w)"):
+        schweitzer([1.0], 3, tolerance=0.0)
+    with pytest.raises(ValueError, match="no demand at all"):
+        schweitzer([0.0], 3)
+
+
+def qsp_bounds(demands, n, think):
+    """QSP chapter 5, Table 5.1 (asymptotic) and section 5.4 (balanced job bounds), as
+    printed there, for populations 1..n."""
+    d_total, d_max, d_avg = sum(demands), max(demands), sum(demands) / len(demands)
+    rows = []
+    for m in range(1, n + 1):
+        aba = (m / (m * d_total + think), min(m / (d_total + think), 1 / d_max))
+        aba_r = (max(d_total, m * d_max - think), m * d_total)
+        bjb = (
+            m / (d_total + think + (m - 1) * d_max / (1 + think / (m * d_total))),
+            min(1 / d_max, m / (d_total + think + (m - 1) * d_avg / (1 + think / d_total))),
+        )
+        bjb_r = (
+            max(m * d_max - think, d_total + (m - 1) * d_avg / (1 + think / d_total)),
+            d_total + (m - 1) * d_max / (1 + think / (m * d_total)),
+        )
+        rows.append((*aba, *aba_r, *bjb, *bjb_r))
+    return np.array(rows).T
+
+
+@pytest.mark.parametrize(
+    ("demands", "think"),
+    [([0.605, 2.1, 1.35], 0.0), ([0.605, 2.1, 1.35], 15.0), ([0.25, 0.75], 2.0)],
+)
+def test_bounds_are_the_published_formulas(demands, think) -> None:
+    want = qsp_bounds(demands, 60, think)
+    # a delay centre of demand 5 is 5 s more think time, and changes no queueing centre
+    for delay_demand in (None, 5.0):
+        if delay_demand is None:
+            args, kwargs = demands, {"think_time": think}
+        else:
+            args = [*demands, delay_demand]
+            kwargs = {"think_time": think, "delay": [False] * len(demands) + [True]}
+            want = qsp_bounds(demands, 60, think + 5.0)
+        a = asymptotic_bounds(args, 60, **kwargs)
+        b = balanced_job_bounds(args, 60, **kwargs)
+        got = [a.throughput_low, a.throughput_high, a.response_low, a.response_high]
+        got += [b.throughput_low, b.throughput_high, b.response_low, b.response_high]
+        for i, (g, w) in enumerate(zip(got, want, strict=True)):
+            assert g == pytest.approx(w, rel=1e-12), i
+
+
+def test_operational_laws_at_the_edges() -> None:
+    one = operational_laws(10.0, 1, [10.0, 0.0])  # one job; a centre busy all the time
+    assert one.throughput == 0.1 and one.utilizations.tolist() == [1.0, 0.0]
+    assert one.visits is None and one.service_times is None and one.response_time is None
+    idle = operational_laws(10.0, 5, [0.0, 0.0], centre_completions=[5, 0])
+    assert idle.max_throughput == math.inf and idle.service_times.tolist() == [0.0, 0.0]
+    # a centre busy with a job that has not completed yet: no service time to report
+    open_job = operational_laws(10.0, 5, [2.0, 1.0], centre_completions=[5, 0])
+    assert open_job.service_times.tolist() == [0.4, 0.0]
+    assert open_job.visits.tolist() == [1.0, 0.0]
+    assert operational_laws(10.0, 5, [1.0], population=2.0, think_time=1.0).response_time == 3.0
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "word"),
+    [
+        ({"interval": 0.0}, "interval"),
+        ({"completions": 0}, "completions"),
+        ({"completions": 2.0}, "completions"),
+        ({"completions": True}, "completions"),
+        ({"busy_times": []}, "busy_times"),
+        ({"busy_times": [[1.0]]}, "busy_times"),
+        ({"busy_times": [1.0, -1.0]}, r"busy_times\[1\]"),
+        ({"busy_times": [1.0, 10.5]}, r"busy_times\[1\]"),
+        ({"centre_completions": [1, 2, 3]}, "centre_completions"),
+        ({"centre_completions": [1, -2]}, "centre_completions"),
+        ({"population": -1.0}, "population"),
+        ({"think_time": -1.0}, "think_time"),
+    ],
+)
+def test_operational_laws_name_bad_measurements(kwargs, word) -> None:
+    args = {"interval": 10.0, "completions": 5, "busy_times": [1.0, 2.0], **kwargs}
+    positional = [args.pop(name) for name in ("interval", "completions", "busy_times")]
+    with pytest.raises(ValueError, match=rf"(?<!\w){word}(?!\w)"):
+        operational_laws(*positional, **args)
