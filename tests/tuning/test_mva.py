@@ -241,6 +241,10 @@ def test_a_network_of_delay_centres_only() -> None:
     for solve in (mva, mva_recursive, schweitzer):
         r = solve([2.0, 3.0], 4, think_time=1.5, delay=[True, True])
         assert r.think_time == 1.5 and r.delay.tolist() == [True, True]
+        assert r.queue_lengths.dtype == np.float64
+        # a queueing centre without demand beside the delay centre stays empty
+        empty = solve([0.0, 2.0], 3, think_time=1.5, delay=[False, True])
+        assert empty.queue_lengths[-1].tolist() == pytest.approx([0.0, 6 / 3.5], rel=1e-12)
         assert r.throughput == pytest.approx(np.arange(1, 5) / 6.5, rel=1e-12)
         assert r.queue_lengths[-1] == pytest.approx([8 / 6.5, 12 / 6.5], rel=1e-12)
 

@@ -279,3 +279,78 @@ def test_change_point_is_a_frozen_record() -> None:
         cp.index = 4  # type: ignore[misc]
     assert ChangePoint(1, 0.1, 0.0, 0.0, 0.0).relative_change == 0.0
     assert ChangePoint(1, 0.1, 0.0, 1.0, math.inf).relative_change == math.inf
+
+
+# ------------------------------------------------ defaults, names and edge cases
+
+
+def test_defaults_are_the_documented_ones() -> None:
+    rng = np.random.default_rng(5)
+    a, b = rng.lognormal(3.0, 0.3, 40), rng.lognormal(3.1, 0.3, 40)
+    # bootstrap_ratio: median, 95 %, 4,000 resamples, seed 0 (reproducible)
+    assert bootstrap_ratio(a, b) == bootstrap_ratio(
+        a, b, statistic="median", confidence=0.95, resamples=4000, seed=0
+    )
+    # compare_runs: alpha 0.05, seed 0; its U and p-value are Mann-Whitney's, one-sided
+    run = compare_runs(a, b)
+    assert run == compare_runs(a, b, alpha=0.05, confidence=0.95, resamples=4000, seed=0)
+    theirs = scipy.stats.mannwhitneyu(b, a, alternative="greater")
+    assert run.u == theirs.statistic
+    assert run.pvalue == pytest.approx(theirs.pvalue, rel=1e-9)
+    # mann_whitney: two-sided
+    assert mann_whitney(a, b) == mann_whitney(a, b, alternative="two-sided")
+
+
+@pytest.mark.parametrize(("n1", "n2"), [(8, 12), (9, 9), (9, 20)])
+def test_mann_whitney_switches_to_the_normal_approximation_where_scipy_does(n1, n2) -> None:
+    # scipy.stats.mannwhitneyu, method="auto": exact when a sample has at most 8 values
+    # and there are no ties, the asymptotic (continuity-corrected) test otherwise
+    rng = np.random.default_rng(n1 * 100 + n2)
+    x, y = rng.normal(0, 1, n1), rng.normal(0.8, 1, n2)
+    ours = mann_whitney(x, y)
+    assert ours.method == ("exact" if min(n1, n2) <= 8 else "asymptotic")
+    assert ours.pvalue == pytest.approx(scipy.stats.mannwhitneyu(x, y).pvalue, rel=1e-9)
+
+
+def test_bootstrap_percentiles_of_an_enumerable_case() -> None:
+    """a = [1]: every resample of a is [1]. b = [1, 2]: a resample of two values has median
+    1 (probability 1/4), 1.5 (1/2) or 2 (1/4). The 30th and 70th percentiles of the ratio
+    (confidence 0.4) are both 1.5; the 20th and 80th (confidence 0.6) are 1 and 2."""
+    narrow = bootstrap_ratio([1.0], [1.0, 2.0], confidence=0.4, seed=3)
+    assert (narrow.low, narrow.estimate, narrow.high) == (1.5, 1.5, 1.5)
+    wide = bootstrap_ratio([1.0], [1.0, 2.0], confidence=0.6, seed=3)
+    assert (wide.low, wide.high) == (1.0, 2.0)
+
+
+def test_first_pass_level_is_otavas_rule() -> None:
+    # Apache Otava's analysis: the split pass runs at 10x the level below 0.05 and at 2x
+    # below 0.5; from 0.5 up it is the level itself
+    from otlpkb.tuning.regression import _first_pass
+
+    assert [_first_pass(p) for p in (0.001, 0.05, 0.2, 0.5, 0.8)] == [0.01, 0.1, 0.4, 0.5, 0.8]
+
+
+def test_statistics_run_quietly() -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        e_divisive_statistic([1.0, 2.0, 2.0, 5.0, 1.0])
+        change_points([1.0] * 30 + [3.0] * 30, window=20)
+
+
+@pytest.mark.parametrize(
+    ("call", "word"),
+    [
+        (lambda: student_t_test([], [1.0, 2.0]), "before"),
+        (lambda: student_t_test([1.0], [float("nan")]), r"after\[0\]"),
+        (lambda: e_divisive_statistic([1.0]), "window"),
+        (lambda: bootstrap_ratio([], [1.0]), "a"),
+        (lambda: bootstrap_ratio([1.0], []), "b"),
+        (lambda: bootstrap_ratio([1.0], [1.0], confidence=0.0), "confidence"),
+        (lambda: compare_runs([1.0], [1.0], alpha=-0.1), "alpha"),
+    ],
+)
+def test_bad_input_names_the_argument(call, word) -> None:
+    with pytest.raises(ValueError, match=rf"(?<!\w){word}(?![\w\[])"):
+        call()
