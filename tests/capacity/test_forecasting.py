@@ -25,6 +25,7 @@ import pytest
 import statsmodels
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy import stats as scipy_stats
 from statsmodels.datasets import co2, nile
 from statsmodels.tsa.holtwinters import ExponentialSmoothing
 
@@ -50,15 +51,25 @@ SM_VERSION = tuple(int(p) for p in statsmodels.__version__.split(".")[:2])
 
 def _sm(y, trend, seasonal, m, init, alpha, beta, gamma):
     model = ExponentialSmoothing(
-        y, trend=trend, seasonal=seasonal, seasonal_periods=m,
-        initialization_method="known", **init,
+        y,
+        trend=trend,
+        seasonal=seasonal,
+        seasonal_periods=m,
+        initialization_method="known",
+        **init,
     )
-    return model.fit(smoothing_level=alpha, smoothing_trend=beta, smoothing_seasonal=gamma,
-                     optimized=False)
+    return model.fit(
+        smoothing_level=alpha, smoothing_trend=beta, smoothing_seasonal=gamma, optimized=False
+    )
 
 
 CASES = [
-    (None, None), ("add", None), (None, "add"), ("add", "add"), (None, "mul"), ("add", "mul"),
+    (None, None),
+    ("add", None),
+    (None, "add"),
+    ("add", "add"),
+    (None, "mul"),
+    ("add", "mul"),
 ]
 
 
@@ -74,8 +85,9 @@ def test_statsmodels_agrees_on_co2_with_fixed_parameters(trend, seasonal):
     elif seasonal == "mul":
         init["initial_seasonal"] = list(first / first.mean())
     alpha, beta, gamma = 0.45, (0.07 if trend else None), (0.2 if seasonal else None)
-    ours = holt_winters(CO2, trend=trend, seasonal=seasonal, period=m, alpha=alpha, beta=beta,
-                        gamma=gamma, **init)
+    ours = holt_winters(
+        CO2, trend=trend, seasonal=seasonal, period=m, alpha=alpha, beta=beta, gamma=gamma, **init
+    )
     sm = _sm(CO2, trend, seasonal, m, init, alpha, beta, gamma)
     np.testing.assert_allclose(ours.fitted, sm.fittedvalues, rtol=0, atol=1e-9)
     assert ours.sse == pytest.approx(sm.sse, rel=1e-12)
@@ -129,8 +141,9 @@ def test_statsmodels_issue_9538_seasonal_state_at_multiples_of_the_period():
 def test_estimated_fit_is_never_worse_than_statsmodels(trend, seasonal):
     m = 12 if seasonal else None
     ours = holt_winters(CO2, trend=trend, seasonal=seasonal, period=m)
-    sm = ExponentialSmoothing(CO2, trend=trend, seasonal=seasonal, seasonal_periods=m,
-                              initialization_method="estimated").fit()
+    sm = ExponentialSmoothing(
+        CO2, trend=trend, seasonal=seasonal, seasonal_periods=m, initialization_method="estimated"
+    ).fit()
     assert ours.sse <= sm.sse * (1 + 1e-6)
     # our estimates, replayed by statsmodels, give our SSE: the SSE is the same function
     p = ours.params
@@ -154,8 +167,11 @@ def test_given_values_are_used_as_given():
 
 @settings(max_examples=25 * SCALE, deadline=None)
 @given(
-    a=st.floats(0.05, 0.95), b=st.floats(0.05, 0.95), g=st.floats(0.05, 0.9),
-    seasonal=st.sampled_from([None, "add", "mul"]), trend=st.booleans(),
+    a=st.floats(0.05, 0.95),
+    b=st.floats(0.05, 0.95),
+    g=st.floats(0.05, 0.9),
+    seasonal=st.sampled_from([None, "add", "mul"]),
+    trend=st.booleans(),
     seed=st.integers(0, 2**16),
 )
 def test_adjoint_gradient_matches_finite_differences(a, b, g, seasonal, trend, seed):
@@ -202,11 +218,18 @@ def test_simulated_paths_have_the_fpp_forecast_variance(trend, seasonal):
     t = np.arange(96)
     y = 100 + 0.5 * t + 8 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 2, t.size)
     m = 12 if seasonal else None
-    fit = holt_winters(y, trend=trend, seasonal=seasonal, period=m, alpha=0.4,
-                       beta=0.2 if trend else None, gamma=0.3 if seasonal else None,
-                       initial_level=100.0, initial_trend=0.5 if trend else None,
-                       initial_seasonal=list(8 * np.sin(2 * np.pi * np.arange(12) / 12))
-                       if seasonal else None)
+    fit = holt_winters(
+        y,
+        trend=trend,
+        seasonal=seasonal,
+        period=m,
+        alpha=0.4,
+        beta=0.2 if trend else None,
+        gamma=0.3 if seasonal else None,
+        initial_level=100.0,
+        initial_trend=0.5 if trend else None,
+        initial_seasonal=list(8 * np.sin(2 * np.pi * np.arange(12) / 12)) if seasonal else None,
+    )
     sims = fit.simulate(30, paths=40_000, seed=1)
     for h in (1, 5, 12, 13, 25, 30):
         want = _fpp_variance(0.4, 0.2, 0.3, m, fit.sigma**2, h, trend, seasonal)
@@ -278,27 +301,30 @@ def test_growth_crossing_uses_parameter_uncertainty():
     fit = exponential_growth(y, t)
     c = time_to_capacity(fit, 500.0, horizon=60, seed=0)
     assert c.method == "parameters" and c.low < c.expected < c.high
-    assert c.expected == pytest.approx(math.log(500 / fit.params["a"]) / fit.params["r"],
-                                       abs=0.05)
+    assert c.expected == pytest.approx(math.log(500 / fit.params["a"]) / fit.params["r"], abs=0.05)
 
 
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
         ({"y": [1.0, 2.0, float("nan"), 4.0] * 6}, r"y\[2\] is nan.*gap"),
-        ({"y": [1.0, 0.0, 2.0, 3.0] * 6, "seasonal": "mul", "period": 4},
-         r"y\[1\] = 0.0 is not positive: multiplicative"),
-        ({"y": [1.0, 2.0, 3.0] * 3, "seasonal": "add", "period": 6},
-         "fewer than two full seasons"),
+        (
+            {"y": [1.0, 0.0, 2.0, 3.0] * 6, "seasonal": "mul", "period": 4},
+            r"y\[1\] = 0.0 is not positive: multiplicative",
+        ),
+        ({"y": [1.0, 2.0, 3.0] * 3, "seasonal": "add", "period": 6}, "fewer than two full seasons"),
         ({"y": [1.0] * 30, "seasonal": "add"}, "needs a period"),
         ({"y": [1.0] * 30, "alpha": 1.5}, r"alpha must be in \[0, 1\]"),
         ({"y": [1.0] * 30, "beta": 0.2}, "beta and initial_trend need trend='add'"),
         ({"y": [1.0] * 30, "trend": "mul"}, "trend must be 'add' or None"),
-        ({"y": [1.0] * 8, "seasonal": "add", "period": 4, "initial_seasonal": [0.0] * 3},
-         "initial_seasonal must have period = 4 values"),
+        (
+            {"y": [1.0] * 8, "seasonal": "add", "period": 4, "initial_seasonal": [0.0] * 3},
+            "initial_seasonal must have period = 4 values",
+        ),
     ],
 )
 def test_bad_input_is_named(kwargs, message):
+    kwargs = dict(kwargs)  # the parameter is shared: a second run (mutmut's) needs its "y"
     y = kwargs.pop("y")
     with pytest.raises(ValueError, match=message):
         holt_winters(y, **kwargs)
@@ -321,3 +347,134 @@ def test_fit_objects_are_what_the_issue_names():
     assert fit.season.shape == (12,) and set(fit.params) >= {"alpha", "beta", "gamma"}
     np.testing.assert_allclose(fit.fitted + fit.residuals, CO2[:48])
     assert isinstance(linear_trend(CO2[:10]), TrendFit)
+
+
+# ------------------------------------------------ edges, names and defaults
+
+SEASONAL = [10.0, 14.0, 9.0, 12.0] * 6 + [11.0, 15.0, 10.0, 13.0] * 6  # 48 values, m = 4
+
+
+def test_smoothing_weights_may_be_one_and_two_seasons_are_enough():
+    assert holt_winters(SEASONAL, alpha=1.0).params["alpha"] == 1.0  # the closed [0, 1]
+    two = holt_winters(SEASONAL[:8], seasonal="add", period=4)  # exactly two seasons
+    assert two.season.size == 4
+
+
+def test_simulation_shapes_seeds_and_intervals():
+    fit = holt_winters(SEASONAL, trend="add", seasonal="add", period=4)
+    assert fit.simulate(3, paths=1).shape == (1, 3)
+    assert np.array_equal(fit.simulate(5), fit.simulate(5, 1000, seed=0))  # seed 0
+    lo, hi = fit.prediction_interval(6, 0.9, paths=500, seed=4)
+    assert lo.shape == hi.shape == (6,)
+    want = np.quantile(fit.simulate(6, 500, seed=4), [0.05, 0.95], axis=0)
+    assert lo == pytest.approx(want[0], rel=1e-12) and hi == pytest.approx(want[1], rel=1e-12)
+
+
+def test_simple_exponential_smoothing_interval_is_fpps_closed_form():
+    """FPP (Hyndman & Athanasopoulos, 3rd ed.), table 5.2 / section 8.7: for simple
+    exponential smoothing the h-step forecast variance is sigma^2 (1 + (h - 1) alpha^2)."""
+    fit = holt_winters(NILE, alpha=0.25)
+    lo, hi = fit.prediction_interval(8, 0.8, paths=20_000, seed=2)
+    half = scipy_stats.norm.ppf(0.9) * fit.sigma * np.sqrt(1 + np.arange(8) * 0.25**2)
+    assert (hi - lo) / 2 == pytest.approx(half, rel=0.04)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "word"),
+    [
+        ({"period": 4}, "period"),
+        ({"gamma": 0.2}, "gamma"),
+        ({"initial_seasonal": [0.0] * 4}, "initial_seasonal"),
+        ({"seasonal": "add", "period": 1}, "period"),
+        ({"seasonal": "add", "period": 4, "gamma": 1.5}, "gamma"),
+        ({"trend": "add", "initial_trend": "x"}, "initial_trend"),
+        ({"seasonal": "mul", "period": 4, "initial_level": 0.0}, "initial_level"),
+        (
+            {"seasonal": "mul", "period": 4, "initial_seasonal": [1.0, 0.0, 1.0, 1.0]},
+            r"initial_seasonal\[1\]",
+        ),
+    ],
+)
+def test_holt_winters_names_the_argument(kwargs, word):
+    with pytest.raises((ValueError, TypeError), match=rf"(?<!\w){word}(?![\w])") as err:
+        holt_winters(SEASONAL, **kwargs)
+    if "initial_seasonal[" in word:
+        assert "multiplicative seasonality" in str(err.value)
+
+
+def test_the_estimated_names_are_listed():
+    fit = holt_winters(SEASONAL, trend="add", seasonal="add", period=4, gamma=0.1)
+    assert set(fit.params["estimated"]) == {
+        "alpha",
+        "beta",
+        "initial_level",
+        "initial_trend",
+        *(f"initial_seasonal.{k}" for k in range(4)),
+    }
+    fixed = holt_winters(SEASONAL, trend="add", initial_level=10.0, initial_trend=0.0)
+    assert set(fixed.params["estimated"]) == {"alpha", "beta"}
+
+
+def test_a_fixed_gamma_bounds_alpha_and_matches_statsmodels():
+    """FPP's constraint 0 <= gamma <= 1 - alpha: with gamma fixed at 0.6, alpha <= 0.4; the
+    estimate is no worse than statsmodels' with the same gamma fixed."""
+    fit = holt_winters(CO2[:120], seasonal="add", period=12, gamma=0.6)
+    assert fit.params["gamma"] == 0.6 and 0.0 <= fit.params["alpha"] <= 0.4 + 1e-12
+    sm = ExponentialSmoothing(
+        CO2[:120], seasonal="add", seasonal_periods=12, initialization_method="estimated"
+    ).fit(smoothing_seasonal=0.6, optimized=True)
+    assert fit.sse <= sm.sse * (1 + 1e-6)
+
+
+def test_trend_fit_fields_and_bad_times():
+    t = [0.0, 2.0, 3.0, 7.0, 9.0]
+    line = linear_trend([1.0, 2.9, 4.2, 8.1, 9.8], t)
+    assert line.t_last == 9.0 and line.n == 5 and line.t_mean == pytest.approx(4.2)
+    with pytest.raises(ValueError, match=r"(?<!\w)t\[1\]"):
+        linear_trend([1.0, 2.0, 3.0], [0.0, float("nan"), 2.0])
+    with pytest.raises(ValueError, match="exponential growth"):
+        exponential_growth([1.0, 0.0, 2.0, 3.0])
+
+
+def test_growth_fits_name_their_parameters():
+    t = np.arange(30.0)
+    y = 100 / (1 + np.exp(-0.4 * (t - 12)))
+    assert list(logistic_growth(y, t).params) == ["K", "r", "t0"]
+
+
+def test_time_to_capacity_edges():
+    line = linear_trend(np.arange(20.0) * 2 + 10, np.arange(20.0))  # exact: y = 2 t + 10
+    # already at capacity: the crossing is now
+    assert time_to_capacity(line, 20.0, 30.0).expected == line.t_last
+    # a line reaches 100 at t = 45, to the resolution of the grid (30 / 4000 steps)
+    assert time_to_capacity(line, 100.0, 60.0).expected == pytest.approx(45.0, abs=60 / 4000)
+    with pytest.raises(ValueError, match=r"(?<!\w)paths(?!\w)"):
+        time_to_capacity(line, 100.0, 60.0, paths=9)
+    hw = holt_winters(SEASONAL, trend="add", seasonal="add", period=4)
+    never = time_to_capacity(hw, 1e6, 20.0, paths=10)  # 10 paths is the minimum
+    assert never.expected == math.inf and never.probability == 0.0
+    # seed 0 by default; 50 paths over 200 steps: the simulation covers the whole horizon
+    ramp = holt_winters(np.arange(40.0) + 5, trend="add")
+    a = time_to_capacity(ramp, 150.0, 200.0, paths=50)
+    assert a == time_to_capacity(ramp, 150.0, 200.0, paths=50, seed=0)
+    assert a.expected == pytest.approx(106, abs=2) and a.probability == 1.0
+    growth = exponential_growth(np.exp(0.05 * np.arange(30.0)) * 3, np.arange(30.0))
+    g = time_to_capacity(growth, 100.0, 100.0, paths=40)
+    assert g == time_to_capacity(growth, 100.0, 100.0, paths=40, seed=0)
+
+
+def test_probability_by_the_horizon_is_the_t_prediction_band():
+    """The probability that a new observation at the horizon reaches capacity is the t
+    tail of the OLS prediction (statsmodels' get_prediction, obs interval)."""
+    import statsmodels.api as sm
+
+    rng = np.random.default_rng(8)
+    t = np.arange(40.0)
+    y = 50 + 1.5 * t + rng.normal(0, 4, 40)
+    line = linear_trend(y, t)
+    crossing = time_to_capacity(line, 130.0, 20.0)
+    ols = sm.OLS(y, sm.add_constant(t)).fit()
+    pred = ols.get_prediction(np.array([[1.0, 59.0]]))
+    mean, se = pred.predicted_mean[0], math.sqrt(pred.se_mean[0] ** 2 + ols.scale)
+    want = scipy_stats.t.sf((130.0 - mean) / se, 38)
+    assert crossing.probability == pytest.approx(want, rel=1e-9)
