@@ -375,8 +375,9 @@ def test_simple_exponential_smoothing_interval_is_fpps_closed_form():
 def test_holt_winters_names_the_argument(kwargs, word):
     with pytest.raises((ValueError, TypeError), match=rf"(?<!\w){word}(?![\w])") as err:
         holt_winters(SEASONAL, **kwargs)
-    if "initial_seasonal[" in word:
-        assert re.search(r"(?<!\w)multiplicative seasonality(?!\w)", str(err.value))
+    if kwargs.get("seasonal") == "mul" and "initial_seasonal" in kwargs:
+        why = r": multiplicative seasonality needs initial_seasonal > 0$"
+        assert re.search(why, str(err.value))
 
 
 def test_the_estimated_names_are_listed():
@@ -503,3 +504,20 @@ def test_logistic_growth_of_a_falling_series():
     t = np.arange(20.0)
     fit = logistic_growth(100 - 2 * t + np.sin(t), t)  # a falling start: no slope to reuse
     assert fit.params["r"] < 0
+
+
+def test_band_crossings_are_the_roots_of_the_bands():
+    # the early end of the interval is where the upper prediction band reaches capacity:
+    # scipy's brentq on the band itself (checked against statsmodels above) finds it
+    from scipy.optimize import brentq
+
+    rng = np.random.default_rng(8)
+    t = np.arange(12.0)
+    line = linear_trend(50 + 1.5 * t + rng.normal(0, 8, 12), t)
+    crossing = time_to_capacity(line, 150.0, 200.0)
+
+    def band(x, side):
+        return line.prediction_interval(np.array([x]), 0.8)[side][0] - 150.0
+
+    assert crossing.low == pytest.approx(brentq(band, 11.0, 211.0, args=(1,)), abs=1e-5)
+    assert crossing.high == pytest.approx(brentq(band, 11.0, 211.0, args=(0,)), abs=1e-5)
