@@ -388,6 +388,7 @@ UNCHECKED = {
     "formal/algorithm_correctness.py",
     "formal/concurrency_safety.py",
     "formal/protocol_specification.py",
+    "formal/system_invariants.py",
     "monitoring/alert_fatigue.py",
     "monitoring/alert_rules.py",
     "monitoring/observability_practices.py",
