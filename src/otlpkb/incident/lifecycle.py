@@ -209,14 +209,15 @@ class Incident:
     def __init__(self, incident_id: str, started: datetime, detected: datetime) -> None:
         if not isinstance(incident_id, str) or not incident_id:
             raise TypeError(f"incident_id must be a non-empty string, got {incident_id!r}")
-        self.id = incident_id
-        self.started = _aware("started", started)
+        t0 = _aware("started", started)
         d = _aware("detected", detected)
-        if d < self.started:
+        if d < t0:
             raise TransitionError(
                 f"incident {incident_id!r}: detected at {d.isoformat()} is earlier than "
-                f"the impact's start at {self.started.isoformat()}"
+                f"the impact's start at {t0.isoformat()}"
             )
+        self.id: str = incident_id
+        self.started: datetime = t0
         self._times: dict[State, datetime] = {State.DETECTED: d}
         self._state = State.DETECTED
 
