@@ -6,6 +6,8 @@ Modules:
   blast radius, and MTTD / MTTA / MTTM / MTTR from incident records.
 * `otlpkb.incident.degradation` — token buckets, priority shedding, the Collector's
   memory limiter and adaptive sampling, run together in a SimPy model.
+* `otlpkb.incident.replay` — a crash-safe persistent queue, a deduplicating sink, replay
+  after real crashes, and gap detection and backfill in received telemetry.
 
 See section 9, *Incident response*.
 """
