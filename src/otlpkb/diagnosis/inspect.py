@@ -13,7 +13,9 @@ log-bucketed histogram per operation whose quantiles are within ``relative_accur
 the exact ones (the DDSketch construction), so no duration list grows with the file.
 
 `write_parquet` writes the span table as Parquet (pyarrow, the ``parquet`` extra), one
-row group per batch, for DuckDB, Spark or ClickHouse.
+row group per batch, for DuckDB, Spark or ClickHouse. `otlp_json_lines` goes the other
+way, from span records to the lines the Collector's ``file`` exporter writes, to make
+archives for tests and benchmarks.
 
 See the chapter *Diagnostic toolset* (5.4).
 
@@ -57,6 +59,7 @@ __all__ = [
     "SlowTrace",
     "inspect_traces",
     "iter_paths",
+    "otlp_json_lines",
     "write_parquet",
 ]
 
@@ -292,13 +295,16 @@ class Inspector:
                 self._open.move_to_end(span.trace_id)
             spans.append(span)
             self._held += 1
-        while self._held > self.window:
-            trace_id, spans = self._open.popitem(last=False)
-            self._held -= len(spans)
-            self._closed.add(trace_id)
-            if len(self._closed) > self.window:  # forget one, to stay bounded
-                self._closed.pop()
-            self._judge(spans)
+            if self._held > self.window:
+                self._close_oldest()
+
+    def _close_oldest(self) -> None:
+        trace_id, spans = self._open.popitem(last=False)
+        self._held -= len(spans)
+        self._closed.add(trace_id)
+        if len(self._closed) > self.window:  # forget one, to stay bounded
+            self._closed.pop()
+        self._judge(spans)
 
     def _latencies(self, table: SpanTable) -> None:
         cols = table.to_numpy()
@@ -445,6 +451,74 @@ def inspect_traces(
     for table in _batches(paths, batch_size, on_read, files):
         inspector.add(table)
     return inspector.result(files)
+
+
+def _any_value(value: object) -> dict[str, Any]:
+    if isinstance(value, bool):
+        return {"boolValue": value}
+    if isinstance(value, int):
+        return {"intValue": str(value)}
+    if isinstance(value, float):
+        return {"doubleValue": value}
+    return {"stringValue": str(value)}
+
+
+def _kvs(attributes: Any) -> list[dict[str, Any]]:
+    return [{"key": k, "value": _any_value(v)} for k, v in attributes.items()]
+
+
+def otlp_json_lines(spans: Iterable[Span], *, per_line: int = 1_000) -> Iterator[str]:
+    """OTLP/JSON lines (the Collector ``file`` exporter's ``format: json``) for ``spans``.
+
+    Each line is one ``ExportTraceServiceRequest`` of up to ``per_line`` spans, with a
+    ``resourceSpans`` element per service; attribute values other than bool, int and
+    float are written as strings, and events and links are left out.
+
+    Examples:
+        >>> from otlpkb.otlp import Span, read_traces
+        >>> span = Span("ab" * 16, "cd" * 8, "", "GET /", 2, 10, 25, 0, service_name="web")
+        >>> line = next(otlp_json_lines([span]))
+        >>> back = read_traces(line.encode())[0]
+        >>> back.trace_id == span.trace_id, back.duration_nano, back.service_name
+        (True, 15, 'web')
+    """
+    if not isinstance(per_line, int) or isinstance(per_line, bool) or per_line < 1:
+        raise ValueError(f"per_line must be a positive int, got {per_line!r}")
+    chunk: list[Span] = []
+    for span in spans:
+        chunk.append(span)
+        if len(chunk) == per_line:
+            yield _request_line(chunk)
+            chunk = []
+    if chunk:
+        yield _request_line(chunk)
+
+
+def _request_line(spans: list[Span]) -> str:
+    groups: dict[str, list[dict[str, Any]]] = {}
+    resources: dict[str, dict[str, Any]] = {}
+    for s in spans:
+        groups.setdefault(s.service_name, []).append(
+            {
+                "traceId": s.trace_id,
+                "spanId": s.span_id,
+                "parentSpanId": s.parent_span_id,
+                "name": s.name,
+                "kind": s.kind,
+                "startTimeUnixNano": str(s.start_time_unix_nano),
+                "endTimeUnixNano": str(s.end_time_unix_nano),
+                "attributes": _kvs(s.attributes),
+                "status": {"code": s.status_code, "message": s.status_message},
+            }
+        )
+        resources.setdefault(
+            s.service_name, {"service.name": s.service_name, **s.resource_attributes}
+        )
+    body = [
+        {"resource": {"attributes": _kvs(resources[svc])}, "scopeSpans": [{"spans": items}]}
+        for svc, items in groups.items()
+    ]
+    return json.dumps({"resourceSpans": body}, separators=(",", ":"))
 
 
 def _json(value: object) -> str:
