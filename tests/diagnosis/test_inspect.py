@@ -169,3 +169,13 @@ def test_parquet_holds_every_span_as_duckdb_reads_it(tmp_path) -> None:
         f"SELECT count(DISTINCT row_group_id) FROM parquet_metadata('{out}')"
     ).fetchone()
     assert row_groups >= 4  # written batch by batch, not as one table
+
+
+def test_the_progress_callback_sees_every_byte_of_every_file(tmp_path) -> None:
+    a, b = tmp_path / "a.pb", tmp_path / "b.json.gz"
+    a.write_bytes(frames(request(DEFECTS)))
+    b.write_bytes(gzip.compress(frames(request(DEFECTS[:4]))))
+    seen: list[int] = []
+    report = inspect_traces([a, b], on_read=seen.append)
+    assert report.spans == len(DEFECTS) + 4
+    assert sum(seen) == a.stat().st_size + b.stat().st_size
