@@ -10,7 +10,9 @@
   as predicates on the indicators and on log lines) against the same data;
 * `otlpkb.diagnosis.root_cause` ranks the services that caused a shift between a healthy
   and an anomalous window of traces, and `otlpkb.diagnosis.scenarios` generates systems
-  with a known culprit to measure it on.
+  with a known culprit to measure it on;
+* `otlpkb.diagnosis.inspect` streams OTLP trace files through the structural checks and
+  latency summaries of ``otlpkb inspect``, and writes their spans to Parquet.
 
 See the section *Fault diagnosis* (5).
 """
