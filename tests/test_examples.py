@@ -352,7 +352,7 @@ def regression_detection(out: str) -> None:
     assert low <= 13.5 / 12 <= high and out.rstrip().endswith("slower")
 
 
-# ------------------------------------------------------- sections 4, 5, 8 and the appendix
+# ---------------------------------------------------- sections 4, 5, 8, 9 and the appendix
 
 
 def protocol_specification(out: str) -> None:
@@ -793,6 +793,123 @@ def security_hardening(out: str) -> None:
     assert "good_gateway.yaml: 0 findings" in out
 
 
+def data_recovery(out: str) -> None:
+    # planted: 24 items with 3 crashes, batches of 4; every acknowledged item stored once
+    found = grab(
+        r"^crashes (\d+); acknowledged (\d+), stored (\d+), lost (\d+), stored twice (\d+)", out
+    )
+    assert tuple(map(int, found)) == (3, 24, 24, 0, 0)
+    # items 20 to 31 of 50 were lost in transit; the source still buffers them all
+    assert "gaps [Gap(source='svc', first=20, last=31)] filled 12 unrecoverable 0" in out
+    # heartbeats every 10 s with checks 12 to 19 missing: silent from 110 s to 200 s
+    assert "silences [(110.0, 200.0)]" in out
+
+
+def degradation(out: str) -> None:
+    # a token bucket (golang.org/x/time/rate semantics): 5 tokens/s, burst 3, full at 0
+    tokens, last, want = 3.0, 0.0, []
+    for t in (0.0, 0.0, 0.0, 0.0, 0.1, 0.2, 0.4):
+        tokens, last = min(3.0, tokens + 5.0 * (t - last)), t
+        want.append(tokens >= 1 - 1e-9)
+        tokens -= want[-1]
+    assert ast.literal_eval(grab(r"^(\[(?:True|False).*\])$", out)[0]) == want
+    # priority shedding: the stationary law of the birth-death chain (Kleinrock 1975, ch.
+    # 3), arrivals of class k admitted below its threshold, 10 servers at rate 1
+    rates, thresholds = (3.6, 4.8, 3.6), (20, 14, 11)
+    p = [1.0]
+    for n in range(20):
+        admitted = sum(r for r, k in zip(rates, thresholds) if n < k)
+        p.append(p[-1] * admitted / min(n + 1, 10))
+    law = [x / sum(p) for x in p]
+    rows = re.findall(r"^class (\d): refused ([\d.]+) \(closed form ([\d.]+)\)$", out, re.M)
+    assert len(rows) == 3
+    for k, sim, closed in rows:
+        assert float(closed) == round(sum(law[thresholds[int(k)] :]), 3)
+        assert float(sim) == pytest.approx(float(closed), abs=0.04)  # 1000 s, autocorrelated
+    # one class: Erlang's loss law of M/M/10/20 at 12/s, P(n = 20)
+    q = [12.0**n / (math.factorial(min(n, 10)) * 10.0 ** max(n - 10, 0)) for n in range(21)]
+    assert floats(r"M/M/10/20 refuses ([\d.]+)$", out) == [round(q[-1] / sum(q), 3)]
+    # the GC back-off (Collector issue #4981): with it off, a forced GC at each 1 s check
+    # through the 120 s outage; with a 30 s cap, a handful
+    gcs = [int(x) for x in re.findall(r"forced GCs\s+(\d+)", out)]
+    assert len(gcs) == 2 and 110 <= gcs[1] <= 125 and gcs[0] <= gcs[1] / 5
+    # thinning a Poisson stream to a 9/s target keeps 9/20 of it
+    (kept, per_second) = floats(r"^kept ([\d.]+) of 20/s = ([\d.]+)/s", out)
+    assert kept == pytest.approx(9 / 20, rel=0.05) and per_second == round(20 * kept, 2)
+
+
+def postmortems(out: str) -> None:
+    (start, end) = floats(r"^refusing from (\d+) s to (\d+) s;", out)
+    (fired,) = floats(r"^alert fired at ([\d.]+) s$", out)
+    # the timeline the example planted (impact at 600 s, acknowledged 4 min after the
+    # page, resolved 2 h after the mitigation at the end of the refusals), in minutes
+    mitigated = (end + 1 - 600) / 60
+    assert f"(TTD {round((fired - 600) / 60)} min)" in out and "(TTA 4 min)" in out
+    assert f"(TTM {round(mitigated)} min)" in out
+    assert f"(TTR {(mitigated + 120) / 60:.1f} h)" in out
+    # the budget: bad fraction x TTM over 0.1 % of 30 days (SRE Workbook, chapter 2)
+    (bad,) = floats(r"^- Failed events while impacted: ([\d.]+)%$", out)
+    (spent,) = floats(r"^- Error budget spent: ([\d.]+)% of the 30-day", out)
+    assert spent == pytest.approx(100 * bad / 100 * mitigated / (0.001 * 30 * 24 * 60), abs=0.1)
+    # the heartbeat's silence brackets the refusals within one 10 s beat
+    gap = ast.literal_eval(grab(r"^gap in a 10 s heartbeat: (\[.*\])$", out)[0])
+    assert len(gap) == 1 and start - 10 <= gap[0][0] < start and end < gap[0][1] <= end + 10
+    assert "blameful phrases: []" in out
+    # the shipped postmortem, read here
+    path = ROOT / "src/otlpkb/datasets/incidents/postmortem-INC-2026-005.json"
+    shipped = json.loads(path.read_text(encoding="utf-8"))
+    assert out.rstrip().endswith(
+        f"{shipped['incident']['title']} - {len(shipped['action_items'])} actions"
+    )
+
+
+def response_process(out: str) -> None:
+    import datetime as dt
+
+    import numpy as np
+    from scipy import stats
+
+    assert "cannot go from acknowledged to resolved; allowed next: mitigated" in out
+    # 8 % of requests failing for 31 min against a 99.9 % SLO over 30 days
+    (spent,) = floats(r"^budget consumed ([\d.]+)%", out)
+    assert spent == round(100 * 0.08 * 31 / (0.001 * 30 * 24 * 60), 1)
+    # the incident records counted here: TTD = detected - started, TTA = acknowledged -
+    # detected, TTM and TTR from the start; means, medians, p90; scipy's percentile
+    # bootstrap for the interval of the mean (Monte Carlo, so within 10 %)
+    path = ROOT / "src/otlpkb/datasets/incidents/records.json"
+    records = json.loads(path.read_text(encoding="utf-8"))["incidents"]
+
+    def minutes(a: str | None, b: str | None) -> float:
+        if a is None or b is None:
+            return math.nan
+        return (dt.datetime.fromisoformat(b) - dt.datetime.fromisoformat(a)).total_seconds() / 60
+
+    spans = {
+        "TTD": ("started", "detected"),
+        "TTA": ("detected", "acknowledged"),
+        "TTM": ("started", "mitigated"),
+        "TTR": ("started", "resolved"),
+    }
+    for metric, (a, b) in spans.items():
+        times = [{"started": r["started"], **r["timeline"]} for r in records]
+        x = np.array([minutes(t.get(a), t.get(b)) for t in times])
+        x = x[~np.isnan(x)]
+        pattern = (
+            rf"^ {metric}  n=\s*(\d+)  mean=\s*([\d.]+) min  median=\s*([\d.]+)  "
+            r"p90=\s*([\d.]+)  95% CI of mean \[([\d.]+), ([\d.]+)\]$"
+        )
+        n, mean, median, p90, low, high = floats(pattern, out)
+        assert n == x.size
+        assert (mean, median, p90) == tuple(
+            round(float(v), 1) for v in (x.mean(), np.median(x), np.percentile(x, 90))
+        )
+        ci = stats.bootstrap(
+            (x,), np.mean, method="percentile", n_resamples=4000, random_state=1
+        ).confidence_interval
+        assert low == pytest.approx(ci.low, rel=0.1) and high == pytest.approx(ci.high, rel=0.1)
+    assert grab(r"one for \d+ of (\d+) incidents$", out) == (str(len(records)),)
+
+
 CLAIMS: dict[str, Callable[[str], None]] = {
     "advanced/chaos_engineering.py": chaos_engineering,
     "advanced/multi_cloud.py": multi_cloud,
@@ -816,6 +933,10 @@ CLAIMS: dict[str, Callable[[str], None]] = {
     "formal/concurrency_safety.py": concurrency_safety,
     "formal/protocol_specification.py": protocol_specification,
     "formal/system_invariants.py": system_invariants,
+    "incident/data_recovery.py": data_recovery,
+    "incident/degradation.py": degradation,
+    "incident/postmortems.py": postmortems,
+    "incident/response_process.py": response_process,
     "monitoring/alert_fatigue.py": alert_fatigue,
     "monitoring/alert_rules.py": alert_rules,
     "monitoring/observability_practices.py": observability_practices,
