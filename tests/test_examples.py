@@ -15,8 +15,13 @@ A wrong implementation breaks these. An example without such a check fails a tes
 from __future__ import annotations
 
 import ast
+import base64
 import calendar
+import datetime as dt
+import errno
 import functools
+import hashlib
+import hmac
 import itertools
 import json
 import math
@@ -24,6 +29,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -507,8 +513,6 @@ def alert_fatigue(out: str) -> None:
 
 
 def alert_rules(out: str) -> None:
-    import tempfile
-
     # promtool (Prometheus) accepts the printed rules
     text = out[out.index("groups:") : out.index("\n\n")] + "\n"
     assert text.count("  - alert: ") == 2
@@ -684,8 +688,6 @@ def chaos_engineering(out: str) -> None:
     # 100 records flushed every 16: the last 100 mod 16 acknowledged ones are lost
     assert "WAL, ack after append: CrashResult(acknowledged=100, recovered=100, lost=0)" in out
     assert f"recovered={100 - 100 % 16}, lost={100 % 16})" in out
-    import errno
-
     full = grab(
         r"acknowledged=(\d+), failed=(\d+), errno=(\d+), recovered=(\d+), "
         r"writable_after=True\) expected to fit: (\d+)",
@@ -752,10 +754,6 @@ def multi_cloud(out: str) -> None:
 
 
 def security_hardening(out: str) -> None:
-    import base64
-    import hashlib
-    import hmac
-
     key = b"rotate-me-from-a-secret-store"
     assert grab(r"^keyed token \(HMAC-SHA-256\): (\w+)$", out) == (
         hmac.new(key, b"10.0.37.201", hashlib.sha256).hexdigest()[:16],
@@ -864,8 +862,6 @@ def postmortems(out: str) -> None:
 
 
 def response_process(out: str) -> None:
-    import datetime as dt
-
     import numpy as np
     from scipy import stats
 
