@@ -906,6 +906,29 @@ def response_process(out: str) -> None:
     assert grab(r"one for \d+ of (\d+) incidents$", out) == (str(len(records)),)
 
 
+def toolset(out: str) -> None:
+    # planted: 6 scenarios of 40 baseline and 40 anomalous traces, 50 spans sent twice
+    written, _, duplicated = floats(r"^(\d+) spans written, (\d+) lost on purpose, (\d+) dup", out)
+    assert duplicated == 50
+    rows = re.findall(
+        r"^window\s+(\d+): spans (\d+), traces (\d+), orphans (\d+), duplicates (\d+), "
+        r"skewed (\d+), split (\d+)$",
+        out,
+        re.M,
+    )
+    assert len(rows) == 2 and all(int(r[1]) == written for r in rows)
+    # with every trace held open: 6 x 2 x 40 traces, none split, every duplicate seen
+    _, _, traces, _, duplicates, _, split = map(int, rows[1])
+    assert (traces, duplicates, split) == (6 * 2 * 40, duplicated, 0)
+    # DuckDB reading the Parquet file counts the spans per service as the inspector does
+    services = dict(re.findall(r"^  (\w+)\s+(\d+) spans\s", out, re.M))
+    n, table = grab(r"^(\d+) spans in Parquet; slowest services by p99: (\[.*\])$", out)
+    assert int(n) == written
+    duck = {name: count for name, count, _ in ast.literal_eval(table)}
+    common = set(duck) & set(services)
+    assert len(common) >= 2 and all(duck[s] == int(services[s]) for s in common)
+
+
 CLAIMS: dict[str, Callable[[str], None]] = {
     "advanced/chaos_engineering.py": chaos_engineering,
     "advanced/multi_cloud.py": multi_cloud,
@@ -917,6 +940,7 @@ CLAIMS: dict[str, Callable[[str], None]] = {
     "diagnosis/common_problems.py": common_problems,
     "diagnosis/decision_tree.py": decision_tree,
     "diagnosis/root_cause_analysis.py": root_cause_analysis,
+    "diagnosis/toolset.py": toolset,
     "distributed_systems/causality.py": causality,
     "distributed_systems/consistency.py": consistency,
     "distributed_systems/cycle_detection.py": cycle_detection,
