@@ -2,9 +2,9 @@
 # # Postmortems (事后复盘)
 #
 # Companion script of chapter 9.4: one incident end to end. A simulated back-end outage
-# behind a gateway Collector (chapter 9.2), the burn-rate alert that detects it, the
-# signals that explain it, the gap it leaves (9.3), and the blameless postmortem
-# generated from the incident record (9.1).
+# behind a gateway Collector (chapter 9.2), the burn-rate alert of 8.3 that detects it,
+# the diagnosis of 5.1 and 5.3 from the gateway's simulated /metrics, the gap it leaves
+# (9.3), and the blameless postmortem generated from the incident record (9.1).
 
 # %%
 from datetime import UTC, datetime, timedelta
@@ -12,6 +12,9 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 
 from otlpkb import datasets
+from otlpkb.diagnosis.decision_tree import DEFAULT_TREE, evaluate
+from otlpkb.diagnosis.handbook import HANDBOOK, match
+from otlpkb.diagnosis.telemetry import parse_exposition
 from otlpkb.incident.degradation import (
     OUTCOMES,
     DegradationScenario,
@@ -24,6 +27,19 @@ from otlpkb.incident.postmortem import (
     parse_postmortem,
 )
 from otlpkb.incident.replay import find_time_gaps
+from otlpkb.monitoring.slo import error_budget, multiwindow_alerts
+from otlpkb.sim.config import (
+    BackendConfig,
+    MemoryLimiterConfig,
+    Outage,
+    PipelineConfig,
+    PoissonSource,
+    QueueConfig,
+    RetryConfig,
+    ServiceTime,
+)
+from otlpkb.sim.pipeline import Pipeline
+from otlpkb.sim.selfmetrics import collector_scrapes
 
 # %% [markdown]
 # ## The failure: the trace store is down from 600 s to 1680 s
@@ -42,15 +58,48 @@ print(
 )
 
 # %% [markdown]
-# ## The alert: 5-minute refused share above 14.4 x the budget rate, every 30 s
+# ## The alert: the page windows of chapter 8.3 (1 h / 5 min, 6 h / 30 min)
 
 # %%
+budget = error_budget(99.9)
+pages = [w for w in multiwindow_alerts(99.9) if w.severity == "page"]
 bad = np.concatenate([[0.0], np.cumsum(run.refusing)])
+
+
+def share(k: int, window: timedelta) -> float:
+    n = int(window.total_seconds())  # healthy for the hour before the run
+    return float(bad[k + 1] - bad[max(0, k + 1 - n)]) / n
+
+
 fired = next(
-    run.times[k] for k in range(29, run.times.size, 30)
-    if (bad[k + 1] - bad[max(0, k - 299)]) / min(300, k + 1) > 14.4 * 0.001
+    float(run.times[k]) for k in range(29, run.times.size, 30) for w in pages
+    if all(share(k, x) > w.burn_rate * budget for x in (w.short_window, w.long_window))
 )  # fmt: skip
 print("alert fired at", fired, "s")
+
+# %% [markdown]
+# ## The diagnosis: the same gateway's /metrics (otlpkb.sim) through 5.1 and 5.3
+
+# %%
+mirror = PipelineConfig(
+    (PoissonSource(rate=10.0),),
+    memory_limiter=MemoryLimiterConfig(
+        limit_mib=400, item_bytes=0.3 * 2**20, base_mib=30),
+    batch=None, queue=QueueConfig(queue_size=1000, num_consumers=10),
+    retry=RetryConfig(max_elapsed_time=3600.0),
+    backend=BackendConfig(
+        service=ServiceTime(mean=0.25), outages=(Outage(600.0, 1680.0),)),
+    sample_interval=10.0,
+)  # fmt: skip
+mirror_run = Pipeline(mirror).run(until=2400.0, seed=11)
+dumps = collector_scrapes(mirror_run, memory_limiter=True)
+recent = [
+    snap for snap in map(parse_exposition, dumps)
+    if snap.clock is not None and fired - 120 <= snap.clock <= fired
+]  # fmt: skip
+diagnosis = evaluate(DEFAULT_TREE, recent)
+print("decision tree:", [s.node for s in diagnosis.path], "->", diagnosis.finding.id)
+print("handbook:", [m.problem.id for m in match(HANDBOOK, recent)])
 
 # %% [markdown]
 # ## The record and the postmortem

@@ -39,12 +39,12 @@ from otlpkb.incident.lifecycle import (
     TransitionError,
     bootstrap_mean_ci,
     budget_consumed,
-    burn_rate,
     classify_severity,
     load_records,
     parse_record,
     response_metrics,
 )
+from otlpkb.monitoring import slo
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 ORDER = list(State)
@@ -147,8 +147,21 @@ def test_a_random_walk_is_accepted_exactly_where_the_table_allows_it(moves):
 def test_sre_workbook_recommended_alert_parameters(rate, hours, spent):
     # SRE Workbook ch. 5: burn rate x long window = share of a 30-day budget consumed.
     bad = rate * (1 - 0.999)
-    assert burn_rate(bad, 0.999) == pytest.approx(rate)
     assert budget_consumed(bad, hours, 0.999, 30 * 24) == pytest.approx(spent)
+
+
+@pytest.mark.parametrize("objective", [99.0, 99.5, 99.9, 99.95])
+@pytest.mark.parametrize("period_days", [28, 30])
+def test_budget_consumed_equals_the_share_of_each_alert_window_of_8_3(objective, period_days):
+    # 9.1 and 8.3 must agree: an impact at a window's burn-rate threshold that lasts the
+    # window's long window spends the budget share 8.3 assigns to that window.
+    for w in slo.multiwindow_alerts(objective, period_days=period_days):
+        bad = w.burn_rate * slo.error_budget(objective)
+        hours = w.long_window / timedelta(hours=1)
+        spent = budget_consumed(bad, hours, objective / 100, period_days * 24)
+        assert spent == pytest.approx(w.budget_consumed, rel=1e-9)
+        # and its burn rate is 8.3's, whatever the impact
+        assert spent * period_days * 24 / hours == pytest.approx(slo.burn_rate(bad, objective))
 
 
 def test_sre_workbook_time_to_exhaustion_at_burn_rate_1000():

@@ -21,6 +21,9 @@ from markdown_it import MarkdownIt
 
 from kbtest import SCALE
 from otlpkb import datasets
+from otlpkb.diagnosis.decision_tree import DEFAULT_TREE, evaluate
+from otlpkb.diagnosis.handbook import HANDBOOK, match
+from otlpkb.diagnosis.telemetry import Snapshot, parse_exposition
 from otlpkb.incident.lifecycle import IncidentRecordError, State
 from otlpkb.incident.postmortem import (
     ACTION_KINDS,
@@ -31,6 +34,19 @@ from otlpkb.incident.postmortem import (
     load_postmortem,
     parse_postmortem,
 )
+from otlpkb.monitoring import slo
+from otlpkb.sim.config import (
+    BackendConfig,
+    MemoryLimiterConfig,
+    Outage,
+    PipelineConfig,
+    PoissonSource,
+    QueueConfig,
+    RetryConfig,
+    ServiceTime,
+)
+from otlpkb.sim.pipeline import Pipeline
+from otlpkb.sim.selfmetrics import collector_scrapes
 
 DOC = json.loads(datasets.path("incidents/postmortem-INC-2026-005.json").read_text())
 
@@ -155,3 +171,57 @@ def test_every_event_and_action_becomes_one_table_row(events, actions):
     states = [r[2] for r in timeline[1:] if r[2].startswith("**")]
     assert [s.split("**")[1] for s in states] == [s.value for s in pm.record.timeline]
     assert pm.record.state is State.REVIEWED
+
+
+# --- the worked incident of the chapter: 5.x diagnosis and 8.3 budget ---------------------
+
+
+def _gateway_scrapes() -> list[Snapshot]:
+    # The gateway of the chapter's worked incident, as the page runs it in otlpkb.sim: the
+    # trace store (the back end) is down from 600 s to 1,680 s; the fault injected.
+    cfg = PipelineConfig(
+        (PoissonSource(rate=10.0),),
+        memory_limiter=MemoryLimiterConfig(limit_mib=400, item_bytes=0.3 * 2**20, base_mib=30),
+        batch=None,
+        queue=QueueConfig(queue_size=1000, num_consumers=10),
+        retry=RetryConfig(max_elapsed_time=3600.0),
+        backend=BackendConfig(service=ServiceTime(mean=0.25), outages=(Outage(600.0, 1680.0),)),
+        sample_interval=10.0,
+    )
+    dumps = collector_scrapes(Pipeline(cfg).run(until=1000.0, seed=11), memory_limiter=True)
+    return [parse_exposition(text) for text in dumps]
+
+
+def test_worked_incident_diagnosis_names_the_injected_fault():
+    snaps = _gateway_scrapes()
+
+    def window(t0: float, t1: float) -> list[Snapshot]:
+        return [s for s in snaps if s.clock is not None and t0 <= s.clock <= t1]
+
+    # Before the outage the 5.1 tree finds nothing and 5.3's handbook no unreachable back end.
+    before = window(400.0, 590.0)
+    assert evaluate(DEFAULT_TREE, before).finding.id == "healthy"
+    assert "backend_unreachable" not in {m.problem.id for m in match(HANDBOOK, before)}
+    # During it, at any two-minute window once the limiter refuses: the tree stops at the
+    # memory limit (the injected outage's effect at the door) and the handbook names the
+    # back end down or unreachable (the injected fault).
+    for end in (750.0, 800.0, 900.0):
+        during = window(end - 120.0, end)
+        d = evaluate(DEFAULT_TREE, during)
+        assert d.finding.id == "memory_limit"
+        assert [s.node for s in d.path] == ["traffic", "refused", "limiter"]
+        found = {m.problem.id for m in match(HANDBOOK, during)}
+        assert {"backend_unreachable", "memory_limiter_refusing"} <= found
+
+
+def test_postmortem_budget_is_8_3s_burn_rate_times_the_share_of_the_window():
+    r = parse_postmortem(copy.deepcopy(DOC)).record
+    objective = 100 * r.slo_target
+    window_minutes = r.slo_window / timedelta(minutes=1)
+    expected = slo.burn_rate(r.bad_fraction, objective) * r.interval("ttm") / window_minutes
+    assert r.budget_consumed == pytest.approx(expected, rel=1e-12)
+    # and through 8.3's exhaustion time: spending it all takes time_to_exhaustion
+    days = slo.time_to_exhaustion(
+        slo.burn_rate(r.bad_fraction, objective), period_days=r.slo_window.days
+    )
+    assert r.budget_consumed == pytest.approx(r.interval("ttm") / (days / timedelta(minutes=1)))

@@ -13,8 +13,9 @@ field.
 
 Severity comes from two numbers: the share of the SLO's error budget the incident
 consumed (`budget_consumed`, the burn rate times the impact's share of the SLO window)
-and its blast radius, the share of sources or tenants it touched. The SLO target and
-window are inputs, so the numbers can come from any SLO definition (chapter 8.3).
+and its blast radius, the share of sources or tenants it touched. The burn rate is the
+one of chapter 8.3 (`otlpkb.monitoring.slo.burn_rate`); the SLO target and window come
+from the record, so the numbers can come from any SLO definition.
 `response_metrics` turns a set of records into the distributions of the time to
 detect, acknowledge, mitigate and resolve, with a bootstrap interval for each mean.
 
@@ -76,6 +77,7 @@ import numpy as np
 import numpy.typing as npt
 
 from otlpkb._checks import integer, positive, real_array
+from otlpkb.monitoring import slo
 
 __all__ = [
     "METRICS",
@@ -91,7 +93,6 @@ __all__ = [
     "TransitionError",
     "bootstrap_mean_ci",
     "budget_consumed",
-    "burn_rate",
     "classify_severity",
     "load_records",
     "parse_record",
@@ -251,23 +252,6 @@ class Incident:
         return target
 
 
-def burn_rate(bad_fraction: float | npt.ArrayLike, slo_target: float) -> Any:
-    """How many times faster than allowed the error budget burns: ``bad / (1 - target)``.
-
-    Args:
-        bad_fraction: share of events failing the SLO (a number or an array, in [0, 1]).
-        slo_target: the SLO, in (0, 1).
-
-    Examples:
-        >>> round(burn_rate(0.0144, 0.999), 6)
-        14.4
-    """
-    bad = _fractions("bad_fraction", bad_fraction)
-    target = _target(slo_target)
-    out = bad / (1.0 - target)
-    return float(out) if out.ndim == 0 else out
-
-
 def budget_consumed(
     bad_fraction: float | npt.ArrayLike,
     duration: float | npt.ArrayLike,
@@ -279,7 +263,9 @@ def budget_consumed(
     An impact during which a share ``bad_fraction`` of events fails, for ``duration``,
     spends ``bad * duration / ((1 - target) * window)`` of the budget: its burn rate
     times the share of the window it lasted. ``duration`` and ``window`` share one unit.
-    Chapter 8.3 computes the SLO and its budget; this function takes them as inputs.
+    The burn rate is chapter 8.3's (`otlpkb.monitoring.slo.burn_rate`, with the target
+    as a percentage), so a window of `otlpkb.monitoring.slo.multiwindow_alerts` spends
+    exactly its ``budget_consumed`` here.
 
     Args:
         bad_fraction: share of events failing the SLO during the impact, in [0, 1].
@@ -300,8 +286,9 @@ def budget_consumed(
         raise ValueError(f"duration must be finite and >= 0, got {duration!r}")
     target = _target(slo_target)
     win = positive("window", window)
+    rate = np.vectorize(slo.burn_rate, otypes=[np.float64])(bad, 100.0 * target)
     # --8<-- [start:budget]
-    out = bad * dur / ((1.0 - target) * win)
+    out = rate * dur / win  # burn rate (8.3) x the share of the window the impact lasted
     # --8<-- [end:budget]
     return float(out) if out.ndim == 0 else out
 
