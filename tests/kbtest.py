@@ -21,14 +21,8 @@ def build_site(dest: Path, **env_extra: str) -> subprocess.CompletedProcess[str]
 
     generate.write(tracked=False)
     env = {**os.environ, "MPLBACKEND": "Agg", "NO_MKDOCS_2_WARNING": "1", **env_extra}
-    if env.get("OTLPKB_EXEC_CACHE") != "off":  # run the pages' blocks on both cores first
-        subprocess.run(
-            [sys.executable, "-m", "otlpkb._site.prewarm", "-j", "2"],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            check=True,
-        )
+    if env.get("OTLPKB_EXEC_CACHE") != "off":
+        prewarm(env)
     return subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(dest)],
         cwd=ROOT,
@@ -37,6 +31,17 @@ def build_site(dest: Path, **env_extra: str) -> subprocess.CompletedProcess[str]
         text=True,
         check=False,
     )
+
+def prewarm(env: dict[str, str]) -> None:
+    """Run the pages' executed blocks into the output cache, on both cores."""
+    subprocess.run(
+        [sys.executable, "-m", "otlpkb._site.prewarm", "-j", "2"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        check=True,
+    )
+
 
 #: how much longer crash, fuzz and property runs go (OTLPKB_TEST_SCALE; `make explore` uses 10)
 SCALE = int(os.environ.get("OTLPKB_TEST_SCALE", "1"))
