@@ -32,6 +32,7 @@ def build_site(dest: Path, **env_extra: str) -> subprocess.CompletedProcess[str]
         check=False,
     )
 
+
 def prewarm(env: dict[str, str]) -> None:
     """Run the pages' executed blocks into the output cache, on both cores."""
     subprocess.run(
