@@ -9,7 +9,7 @@ import click
 from rich import box
 from rich.table import Table
 
-from otlpkb.cli._common import InputError, console, echo_json
+from otlpkb.cli._common import InputError, console, echo_json, read_text
 
 __all__ = ["command"]
 
@@ -60,16 +60,7 @@ def command(spec: Path, output: Path | None, period: str, as_json: bool) -> None
     )
 
     default_days = _days(period)
-    try:
-        text = spec.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{spec}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{spec}: is a directory, not an SLO spec") from None
-    except UnicodeDecodeError as error:
-        raise InputError(f"{spec}: not UTF-8 text (byte {error.start})") from None
-    except OSError as error:
-        raise InputError(f"{spec}: cannot read: {error.strerror}") from None
+    text = read_text(spec, "an SLO spec")
     try:
         slos = load_slo_spec(text, source=str(spec), default_period_days=default_days)
     except SLOSpecError as error:
