@@ -134,7 +134,7 @@ m.create_mutants(1)
 
 
 def env() -> dict[str, str]:
-    out = {**os.environ, "MPLBACKEND": "Agg", "HYPOTHESIS_PROFILE": "ci"}
+    out = {**os.environ, "MPLBACKEND": "Agg", "HYPOTHESIS_PROFILE": "mutate"}
     out.pop("PYTHONPATH", None)  # the scratch copy's mutated sources, nothing else
     return out
 

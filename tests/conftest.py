@@ -27,6 +27,13 @@ settings.register_profile(
     print_blob=True,
     suppress_health_check=[HealthCheck.too_slow],
 )
+# make mutate: mutmut runs pytest several times in one process, so a hypothesis test that
+# is a method sees a new instance of its class on each run; nothing else differs from ci.
+settings.register_profile(
+    "mutate",
+    settings.get_profile("ci"),
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.differing_executors],
+)
 settings.register_profile("dev", derandomize=False, deadline=None, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 

@@ -422,6 +422,35 @@ def test_witness_names_the_stuck_operation():
     assert "#2" in r.explain(h) and "read()->2" in r.explain(h)
 
 
+def test_explain_spells_out_the_verdict():
+    h = History([Operation(0, "write", 0, 1, value=1), Operation(1, "read", 2, 3, value=1)])
+    r = check_linearizability(h, "register")
+    assert r.explain(h) == "linearizable: p0 write(1), p1 read()->1"
+    bad = History([*h, Operation(1, "read", 4, 5, value=2)])
+    assert check_linearizability(bad, "register").explain(bad) == (
+        "not linearizable: after the longest linearizable prefix [p0 write(1), "
+        "p1 read()->1] no candidate can be placed: #2 p1 read()->2"
+    )
+    first = History([Operation(0, "read", 0, 1, value=5)])  # nothing can come first
+    assert check_linearizability(first, "register").explain(first) == (
+        "not linearizable: after the longest linearizable prefix [(nothing)] no candidate "
+        "can be placed: #0 p0 read()->5"
+    )
+
+
+def test_explain_of_unknown_names_the_key_only_when_there_is_one():
+    unkeyed = History(_explosive(12))
+    r = check_linearizability(unkeyed, "register", max_states=50)
+    assert r.key is None
+    assert r.explain(unkeyed) == (
+        "unknown: the search stopped after 51 configurations (raise max_states to search further)"
+    )
+    keyed = History(_explosive(12, key="k"))
+    r = check_linearizability(keyed, "kv", max_states=50)
+    assert r.key == "k"
+    assert r.explain(keyed).startswith("unknown: the search for key 'k' stopped after 51 ")
+
+
 def test_empty_history_is_linearizable():
     r = check_linearizability(History())
     assert r.linearizable and r.order == () and r.partitions == 0

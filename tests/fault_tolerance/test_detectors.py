@@ -40,6 +40,11 @@ from otlpkb.fault_tolerance.detectors import (
 MS = 0.001
 
 
+def named(name: str) -> str:
+    """A pattern matching ``name`` as a whole word of an error message."""
+    return rf"(?<!\w){name}(?!\w)"
+
+
 def cdf(
     p: float,
 ) -> float:  # AccrualFailureDetectorSpec: def cdf(phi: Double) = 1.0 - math.pow(10, -phi)
@@ -260,6 +265,28 @@ class TestPhiAccrualDetector:
             fd.heartbeat(t)
         assert fd.phi(3.0) < fd.phi(4.0) < fd.phi(9.0)
 
+    @pytest.mark.parametrize("model", ["normal", "exponential"])
+    def test_the_model_reaches_phi(self, model):
+        # seeded history: mean 1 s, std 0.25 s; one second late is y = 4 standard deviations
+        fd = PhiAccrualDetector(model=model)
+        fd.heartbeat(0.0)
+        expected = {
+            "normal": -norm.logsf(4.0) / math.log(10.0),  # scipy's normal tail
+            "exponential": 2.0 / math.log(10.0),  # Cassandra: PHI_FACTOR * t / mean
+        }[model]
+        assert fd.phi(2.0) == pytest.approx(expected, rel=1e-12)
+
+    def test_phi_equal_to_the_threshold_is_suspected(self):
+        # Akka: isAvailable(timestamp) = phi(timestamp) < threshold, so phi == threshold
+        # is a suspicion. Cassandra's form at mean 1 s: phi(t) = t / ln 10.
+        probe = PhiAccrualDetector(model="exponential", first_heartbeat_estimate=1.0)
+        probe.heartbeat(0.0)
+        at_5 = probe.phi(5.0)
+        assert at_5 == pytest.approx(5.0 / math.log(10.0), rel=1e-15)
+        fd = PhiAccrualDetector(threshold=at_5, model="exponential")
+        fd.heartbeat(0.0)
+        assert fd.is_available(4.999) and not fd.is_available(5.0)
+
     def test_history_drift_is_corrected(self):
         fd = PhiAccrualDetector(max_sample_size=10, threshold=1e9)
         rng = np.random.default_rng(1)
@@ -364,6 +391,15 @@ class TestCassandraExponential:
         assert phi(3.0, 2.0, model="exponential") == pytest.approx(-math.log10(math.exp(-1.5)))
 
 
+class TestCassandraExponentialArrays:
+    def test_array_path(self):
+        # ArrivalWindow.phi, PHI_FACTOR * t / mean, element by element; no std needed
+        t = np.array([0.0, 1.0, 8.0, 18.42])
+        mean = np.array([1.0, 1.0, 2.0, 1.0])
+        got = phi(t, mean, model="exponential")
+        np.testing.assert_allclose(got, t / mean / math.log(10.0), rtol=1e-15)
+
+
 class TestNormalAgainstScipy:
     @pytest.mark.parametrize("y", [-40.0, -8.0, -1.0, 0.0, 0.5, 3.0, 10.0, 29.9, 30.1, 38.0, 1e3])
     def test_scalar(self, y):
@@ -374,6 +410,16 @@ class TestNormalAgainstScipy:
             else phi(0.0, -y, 1.0, model="normal")
         )
         assert got == pytest.approx(expected, rel=1e-10, abs=1e-15)
+
+    @pytest.mark.parametrize("y", [30.0, 30.5])
+    def test_asymptotic_series_to_the_last_term(self, y):
+        # Just past the switch to the series the terms 105/y^8 and 945/y^10 still move
+        # phi by 7e-11 and 1.4e-12; mpmath's erfc at 50 digits is the reference.
+        mpmath.mp.dps = 50
+        expected = float(-mpmath.log10(mpmath.erfc(mpmath.mpf(y) / mpmath.sqrt(2)) / 2))
+        assert phi(y, 0.0, 1.0, model="normal") == pytest.approx(expected, rel=0, abs=2e-13)
+        got = phi(np.array([y, 1.0]), 0.0, 1.0, model="normal")[0]
+        assert got == pytest.approx(expected, rel=0, abs=2e-13)
 
     def test_array_far_tail(self):
         y = np.concatenate([np.linspace(-9, 60, 500), [100.0, 1e4, 1e6]])
@@ -536,18 +582,27 @@ class TestBadInput:
             (dict(elapsed=1.0, mean=1.0), "std"),
             (dict(elapsed=np.array([1.0, -3.0]), mean=1.0, std=0.1), "elapsed"),
             (dict(elapsed=np.array([1.0]), mean=1.0, std=np.array([0.0])), "std"),
+            (dict(elapsed=np.array([1.0]), mean=np.array([-1.0]), std=0.1), "mean"),
         ],
     )
     def test_phi(self, kwargs, name):
-        with pytest.raises(ValueError, match=name):
+        with pytest.raises(ValueError, match=named(name)):
             phi(**kwargs)
 
     def test_phi_exponential_needs_positive_mean(self):
-        with pytest.raises(ValueError, match="mean"):
+        with pytest.raises(ValueError, match=named("mean")):
             phi(1.0, 0.0, model="exponential")
+        with pytest.raises(ValueError, match=named("mean")):  # the array path too
+            phi(np.array([1.0, 2.0]), np.array([1.0, 0.0]), model="exponential")
+
+    def test_max_sample_size_must_be_an_integer(self):
+        with pytest.raises(ValueError, match=named("max_sample_size")):
+            PhiAccrualDetector(max_sample_size=2.5)  # type: ignore[arg-type]
+        with pytest.raises(ValueError, match=named("max_sample_size")):
+            PhiAccrualDetector(max_sample_size=True)  # type: ignore[arg-type]
 
     def test_unknown_model(self):
-        with pytest.raises(ValueError, match="model"):
+        with pytest.raises(ValueError, match=named("model")):
             phi(1.0, 1.0, 0.1, model="weibull")  # type: ignore[arg-type]
 
     @pytest.mark.parametrize(
@@ -562,7 +617,7 @@ class TestBadInput:
         ],
     )
     def test_phi_detector_config(self, kwargs, name):
-        with pytest.raises(ValueError, match=name):
+        with pytest.raises(ValueError, match=named(name)):
             PhiAccrualDetector(**kwargs)
 
     @pytest.mark.parametrize(
@@ -579,35 +634,39 @@ class TestBadInput:
         d.heartbeat(5.0)
         with pytest.raises(ValueError, match="now must not go backwards"):
             d.heartbeat(4.0)
-        with pytest.raises(ValueError, match="now"):
+        with pytest.raises(ValueError, match=named("now")):
             d.is_available(-1.0)
-        with pytest.raises(ValueError, match="now"):
+        with pytest.raises(ValueError, match=named("now")):
             d.heartbeat(math.nan)
 
     def test_rtt_estimator_config(self):
-        with pytest.raises(ValueError, match="max_rto"):
+        with pytest.raises(ValueError, match=named("max_rto")):
+            RttEstimator(max_rto=math.nan)
+        with pytest.raises(ValueError, match=named("min_rto")):
+            RttEstimator(min_rto=0.0)
+        with pytest.raises(ValueError, match=named("max_rto")):
             RttEstimator(min_rto=2.0, max_rto=1.0)
-        with pytest.raises(ValueError, match="initial_rto"):
+        with pytest.raises(ValueError, match=named("initial_rto")):
             RttEstimator(initial_rto=100.0)
-        with pytest.raises(ValueError, match="rtt"):
+        with pytest.raises(ValueError, match=named("rtt")):
             RttEstimator().observe(-0.1)
-        with pytest.raises(ValueError, match="granularity"):
+        with pytest.raises(ValueError, match=named("granularity")):
             RttEstimator(granularity=-1.0)
 
     def test_timeouts(self):
-        with pytest.raises(ValueError, match="timeout"):
+        with pytest.raises(ValueError, match=named("timeout")):
             FixedTimeoutDetector(0.0)
-        with pytest.raises(ValueError, match="interval"):
+        with pytest.raises(ValueError, match=named("interval")):
             ChenDetector(interval=0.0)
-        with pytest.raises(ValueError, match="alpha"):
+        with pytest.raises(ValueError, match=named("alpha")):
             ChenDetector(alpha=-1.0)
-        with pytest.raises(ValueError, match="window"):
+        with pytest.raises(ValueError, match=named("window")):
             ChenDetector(window=0)
 
     def test_replay(self):
-        with pytest.raises(ValueError, match="crash_at"):
+        with pytest.raises(ValueError, match=named("crash_at")):
             replay(FixedTimeoutDetector(), [0.0, 5.0], crash_at=4.0)
-        with pytest.raises(ValueError, match="arrivals"):
+        with pytest.raises(ValueError, match=named("arrivals")):
             replay(FixedTimeoutDetector(), [], crash_at=4.0)
 
 

@@ -715,3 +715,136 @@ def test_unsynced_counts_what_a_power_failure_could_lose(tmp_path):
     log.sync()
     assert log.unsynced == 0
     log.close()
+
+
+# ---------------------------------------------------------------- edges the mutants found
+
+
+def _segment_image(first_seq, payloads):
+    return walmod._encode_segment_header(first_seq) + b"".join(
+        encode_record(first_seq + k, p) for k, p in enumerate(payloads)
+    )
+
+
+def test_scan_names_each_kind_of_damage():
+    image = _segment_image(3, [b"abc", b"defg"])
+    second = SEGMENT_HEADER_SIZE + RECORD_HEADER_SIZE + 3  # where record 4 starts
+    scan = walmod._scan_records(image, 3)
+    assert (scan.records, scan.good_end, scan.failure) == (2, len(image), None)
+    # a record header cut after 5 of its 12 bytes
+    scan = walmod._scan_records(image[: second + 5], 3)
+    assert (scan.records, scan.good_end, scan.failure) == (
+        1,
+        second,
+        (second, "short record header"),
+    )
+    # a whole header whose checksum does not match (a bit of its length flipped)
+    bad = bytearray(image)
+    bad[second] ^= 0x01
+    scan = walmod._scan_records(bytes(bad), 3)
+    assert scan.failure == (second, "record header checksum mismatch")
+    # a good header whose payload is cut short, then one whose payload is damaged
+    scan = walmod._scan_records(image[:-1], 3)
+    assert scan.failure == (second, "short record payload")
+    bad = bytearray(image)
+    bad[-1] ^= 0x01
+    scan = walmod._scan_records(bytes(bad), 3)
+    assert scan.failure == (second, "payload checksum mismatch")
+
+
+def test_reason_of_corruption_in_an_earlier_segment(tmp_path):
+    path = tmp_path / "w"
+    with WriteAheadLog.open(path, segment_size=60) as log:
+        for i in range(3):
+            log.append(bytes([i]) * 20)  # one 32-byte frame per segment
+        first = log.segments[0]
+    data = bytearray(first.read_bytes())
+    data[SEGMENT_HEADER_SIZE + RECORD_HEADER_SIZE] ^= 0x80  # inside record 0's payload
+    put(first, bytes(data))
+    with pytest.raises(CorruptLogError) as info:
+        WriteAheadLog.open(path)
+    assert (info.value.reason, info.value.offset) == ("payload checksum mismatch", 20)
+    data[SEGMENT_HEADER_SIZE + RECORD_HEADER_SIZE] ^= 0x80
+    data[SEGMENT_HEADER_SIZE + 4] ^= 0x80  # the payload CRC field: the header check fails
+    put(first, bytes(data))
+    with pytest.raises(CorruptLogError) as info:
+        WriteAheadLog.open(path)
+    assert (info.value.reason, info.value.offset) == ("record header checksum mismatch", 20)
+
+
+def test_max_record_size_may_be_the_largest_u32(tmp_path):
+    # the u32 length field holds 2**32 - 1: that limit is allowed, one more is not
+    WriteAheadLog.open(tmp_path / "a", max_record_size=2**32 - 1).close()
+    with pytest.raises(ValueError, match=r"(?<!\w)max_record_size(?!\w)"):
+        WriteAheadLog.open(tmp_path / "b", max_record_size=2**32)
+
+
+def test_never_policy_does_not_sync_a_repaired_tail(tmp_path, monkeypatch):
+    path = tmp_path / "w"
+    with WriteAheadLog.open(path, fsync="never") as log:
+        log.append(b"one")
+        seg = log.segments[-1]
+    with seg.open("ab") as f:
+        f.write(encode_record(1, b"two")[:7])  # a torn append
+    synced = []
+    monkeypatch.setattr(walmod, "_fsync_file", lambda p: synced.append(("file", p)))
+    monkeypatch.setattr(walmod, "_fsync_dir", lambda p: synced.append(("dir", p)))
+    with WriteAheadLog.open(path, fsync="never") as log:
+        assert log.last_recovery.torn_bytes == 7
+    assert synced == []
+    with seg.open("ab") as f:
+        f.write(encode_record(1, b"two")[:7])
+    with WriteAheadLog.open(path, fsync="batch") as log:  # the other policies do sync it
+        assert log.last_recovery.torn_bytes == 7
+    assert synced == [("file", seg), ("dir", path)]
+
+
+def test_rotation_leaves_only_the_new_record_unsynced(tmp_path):
+    # rotation syncs the old segment, so after the append that rotated only that record
+    # could be lost to a power failure
+    with WriteAheadLog.open(
+        tmp_path / "w", fsync="batch", segment_size=60, batch_records=100, batch_interval=1e9
+    ) as log:
+        log.append(b"a" * 20)
+        assert log.unsynced == 1
+        log.append(b"b" * 20)  # 20 + 2 * 32 > 60: a new segment
+        assert len(log.segments) == 2
+        assert log.unsynced == 1
+
+
+def test_replay_from_a_later_segment_does_not_read_earlier_ones(tmp_path):
+    with WriteAheadLog.open(tmp_path / "w", segment_size=60) as log:
+        for i in range(3):
+            log.append(bytes([i]) * 20)
+        first = log.segments[0]
+        data = bytearray(first.read_bytes())
+        data[-1] ^= 0xFF  # damage record 0 after the open
+        put(first, bytes(data))
+        assert list(log.replay(1)) == [(1, b"\x01" * 20), (2, b"\x02" * 20)]
+        with pytest.raises(CorruptLogError):
+            list(log.replay(0))
+
+
+def test_replay_reports_a_damaged_record_header(tmp_path):
+    with WriteAheadLog.open(tmp_path / "w") as log:
+        log.append(b"one")
+        log.append(b"two")
+        seg = log.segments[0]
+        data = bytearray(seg.read_bytes())
+        data[SEGMENT_HEADER_SIZE + 8] ^= 0x01  # record 0's header checksum
+        put(seg, bytes(data))
+        with pytest.raises(CorruptLogError, match="record header damaged") as info:
+            list(log.replay())
+        assert info.value.offset == SEGMENT_HEADER_SIZE
+
+
+def test_truncate_before_the_first_record_of_a_segment(tmp_path):
+    # segments start at 0, 1, 2 (one record each): records >= 1 live in segments 1 and 2,
+    # so segment 0 goes, and truncating before 2 removes segment 1 too
+    with WriteAheadLog.open(tmp_path / "w", segment_size=60) as log:
+        for i in range(3):
+            log.append(bytes([i]) * 20)
+        assert log.truncate_before(1) == 1
+        assert log.first_seq == 1
+        assert log.truncate_before(2) == 1
+        assert [s for s, _ in log.replay()] == [2]

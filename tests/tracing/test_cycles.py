@@ -130,6 +130,8 @@ def test_scc_labels_csr_and_validation():
         scc_labels([0, 2, 1], [0])
     with pytest.raises(ValueError, match="indices"):
         scc_labels([0, 1], [5])
+    with pytest.raises(ValueError, match="starting at 0"):  # ends at len(indices) = 1
+        scc_labels([1, 1], [0])
 
 
 def test_scc_bad_edges():
@@ -181,6 +183,20 @@ def test_cycles_johnson_worst_case_family():
     edges += [(k + 1, k + 2 + i) for i in range(k)] + [(k + 2 + i, 0) for i in range(k)]
     assert {canonical(c) for c in elementary_cycles(edges)} == nx_cycles(edges)
     assert len(elementary_cycles(edges)) == k + k * k
+
+
+def test_cycles_blocking_keeps_a_path_rich_graph_linear():
+    # Johnson's point (1975, section 2): a node that cannot reach s stays blocked, so
+    # the 2**39 paths through this chain of diamonds, none of which closes a cycle
+    # (the chain's end leads back only to a1, already on the path), are not walked one
+    # by one. a1's edge to s comes last, so it is reached only after the chain.
+    k = 40
+    edges = [("s", "a1")]
+    for i in range(1, k):
+        edges += [(f"a{i}", f"b{i}"), (f"a{i}", f"c{i}")]
+        edges += [(f"b{i}", f"a{i + 1}"), (f"c{i}", f"a{i + 1}")]
+    edges += [(f"a{k}", "a1"), ("a1", "s")]
+    assert elementary_cycles(edges, limit=1) == [("s", "a1")]
 
 
 def test_cycles_long_cycle_no_recursion():
@@ -238,6 +254,14 @@ def test_service_call_graph_counts_calls_errors_and_cycle():
     g2 = service_call_graph(spans, self_calls=True)
     assert g2.calls[("a", "a")] == 1
     assert ("a",) in elementary_cycles(g2.edges)
+
+
+def test_service_call_graph_counts_every_failed_call():
+    spans = _trace("t1", ["a", "b"], errors={1}) + _trace("t2", ["a", "b"], errors={1})
+    spans += _trace("t3", ["a", "b"])
+    g = service_call_graph(spans)
+    assert g.calls == {("a", "b"): 3} and g.errors == {("a", "b"): 2}
+    assert g.error_rate("a", "b") == pytest.approx(2 / 3)
 
 
 def test_service_call_graph_ignores_missing_parent_and_other_trace():
