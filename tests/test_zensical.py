@@ -60,13 +60,16 @@ def zensical_site() -> Path:
 def wait_until_written(site: Path, quiet: float = 10.0, limit: float = 600.0) -> bool:
     """Wait until `site` has its index.html and no file has appeared for `quiet` seconds.
 
-    Seen on a heavily loaded machine: pages appeared after `zensical build` had exited
-    (its builder is native code with worker threads of its own).
+    Seen on a heavily loaded machine: pages appeared, and directories were replaced, after
+    `zensical build` had exited (its builder is native code with worker threads of its own).
     """
     start = last_change = time.monotonic()
     count = -1
     while time.monotonic() - start < limit:
-        now = sum(1 for _ in site.rglob("*"))
+        try:
+            now = sum(1 for _ in site.rglob("*"))
+        except FileNotFoundError:  # a directory replaced while we walked: still writing
+            now = count - 1
         if now != count:
             count, last_change = now, time.monotonic()
         elif (site / "index.html").is_file() and time.monotonic() - last_change >= quiet:
