@@ -521,3 +521,78 @@ def test_band_crossings_are_the_roots_of_the_bands():
 
     assert crossing.low == pytest.approx(brentq(band, 11.0, 211.0, args=(1,)), abs=1e-5)
     assert crossing.high == pytest.approx(brentq(band, 11.0, 211.0, args=(0,)), abs=1e-5)
+
+
+def _objectives_of(fit_call, monkeypatch):
+    """Every (objective, start) that `holt_winters` hands to scipy's minimiser."""
+    from scipy import optimize
+
+    seen = []
+    minimize = optimize.minimize
+
+    def spy(fun, x0, **kwargs):
+        seen.append((fun, np.array(x0, dtype=float)))
+        return minimize(fun, x0, **kwargs)
+
+    monkeypatch.setattr(optimize, "minimize", spy)
+    fit_call()
+    monkeypatch.undo()
+    assert seen, "holt_winters did not call scipy.optimize.minimize"
+    return seen
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"seasonal": "add", "period": 12, "gamma": 0.6},  # alpha scaled by 1 - gamma
+        {"trend": "add", "seasonal": "add", "period": 12},  # gamma scaled by 1 - alpha
+        {"trend": "add", "seasonal": "mul", "period": 12, "beta": 0.05},
+    ],
+    ids=["fixed-gamma", "all-free", "multiplicative"],
+)
+def test_the_minimiser_is_given_the_gradient_of_its_objective(kwargs, monkeypatch):
+    """The chain rule from the optimiser's coordinates (FPP's region gamma <= 1 - alpha
+    written as a product, states scaled to unit size) to the SSE agrees with central
+    differences of the objective itself, at the start and at the end of every search."""
+    y = CO2[:120]
+    for fun, u0 in _objectives_of(lambda: holt_winters(y, **kwargs), monkeypatch)[-2:]:
+        for u in (u0, u0 + 0.01 * np.cos(np.arange(u0.size))):
+            value, grad = fun(u)
+            h = 1e-6
+            numeric = [
+                (fun(u + h * e)[0] - fun(u - h * e)[0]) / (2 * h) for e in np.eye(u.size)
+            ]
+            assert value < 1e3
+            np.testing.assert_allclose(grad, numeric, rtol=1e-4, atol=1e-7)
+
+
+def test_the_objective_penalises_states_outside_the_multiplicative_domain(monkeypatch):
+    """A level or seasonal state <= 0 has no multiplicative model: the objective returns a
+    finite penalty with a zero gradient, so L-BFGS-B backs off instead of failing."""
+    y = CO2[:120]
+    fit = lambda: holt_winters(y, seasonal="mul", period=12)  # noqa: E731
+    fun, u0 = _objectives_of(fit, monkeypatch)[-1]
+    penalised = 0
+    for j in range(u0.size):
+        u = u0.copy()
+        u[j] = -1e6  # a state coordinate this far down is negative
+        value, grad = fun(u)
+        if value == 1e3:
+            assert not np.any(grad)
+            penalised += 1
+    assert penalised >= 1
+
+
+def test_a_series_of_decimals_fits_as_floats_do():
+    """Values read from OTLP/JSON arrive as `Decimal` (the reader parses floats exactly);
+    they are converted to float64 on the way in, not kept as Python objects."""
+    from decimal import Decimal
+
+    y = CO2[:48]
+    as_decimals = [Decimal(repr(float(v))) for v in y]
+    kwargs = {"trend": "add", "alpha": 0.5, "beta": 0.1, "initial_level": 315.0,
+              "initial_trend": 0.1}  # fmt: skip
+    np.testing.assert_array_equal(
+        holt_winters(as_decimals, **kwargs).fitted, holt_winters(y, **kwargs).fitted
+    )
+    assert holt_winters(as_decimals, **kwargs).fitted.dtype == np.float64

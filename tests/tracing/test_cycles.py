@@ -319,3 +319,12 @@ def test_parent_cycles_long_loop():
     spans = [Span("t", f"{i:06d}", f"{(i + 1) % n:06d}") for i in range(n)]
     (c,) = parent_cycles(spans)
     assert len(c.span_ids) == n and c.span_ids[0] == "000000"
+
+
+def test_successors_are_visited_in_the_order_their_edges_are_given():
+    """Tarjan's completion order is a function of the edge list: two hubs whose edges to
+    their own sinks are interleaved complete every sink in edge order, then the hub."""
+    hubs = {"a": [f"x{k}" for k in range(30)], "b": [f"y{k}" for k in range(30)]}
+    edges = [(hub, sinks[k]) for k in range(30) for hub, sinks in hubs.items()]
+    expected = [frozenset({v}) for hub, sinks in hubs.items() for v in [*sinks, hub]]
+    assert strongly_connected_components(edges) == expected

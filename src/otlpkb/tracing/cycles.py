@@ -267,6 +267,8 @@ def strongly_connected_components(
         One frozenset per component, in Tarjan's completion order: reverse topological
         order of the condensation (a component comes before every component that has an
         edge into it, so sinks come first). Every node is in exactly one component.
+        Nodes are visited in first-appearance order and successors in edge order, so the
+        order is a function of the edge list.
 
     Raises:
         TypeError: an element of ``edges`` is not a pair.
