@@ -1095,3 +1095,114 @@ def test_fuzz_auto_reads_only_what_carries_a_trace_signature(data):
     stripped = data.lstrip(b" \t\r\n")
     frame = len(data) > 4 and data[4:].lstrip(b" \t\r\n")[:1] in (b"\n", b"{")
     assert data[:1] == b"\n" or stripped[:1] in (b"{", b"[") or frame, data
+
+
+# ------------------------------------------------------------------ exact messages and paths
+# The table above checks a fragment of each message; these pin the whole reason (what a user
+# reads) and the whole path, where a wrong word or a wrong field name would mislead.
+
+
+def _reason_and_path(data: bytes, **kwargs) -> tuple[str, str]:
+    with pytest.raises(OTLPDecodeError) as info:
+        read_traces(data, **kwargs)
+    return info.value.reason, info.value.json_path or ""
+
+
+@pytest.mark.parametrize(
+    ("span_fields", "extra", "path", "reason"),
+    [
+        (
+            "",
+            ', "instrumentationLibrarySpans": []',
+            "resourceSpans[0].instrumentationLibrarySpans",
+            "old OTLP field name (renamed scopeSpans in opentelemetry-proto 0.15.0, removed in "
+            "0.19.0); re-export the data with a current SDK or Collector",
+        ),
+        (
+            ', "events": [{"timeUnixNano": "x"}]',
+            "",
+            f"{SPAN_PATH}.events[0].timeUnixNano",
+            "expected an integer (number or decimal string), got a string 'x'",
+        ),
+        (', "traceState": 7', "", f"{SPAN_PATH}.traceState", "expected a string, got a number"),
+        (', "startTimeUnixNano": "-1"', "", f"{SPAN_PATH}.startTimeUnixNano",
+         "-1 is out of range for uint64"),  # fmt: skip
+        (', "startTimeUnixNano": "1e20"', "", f"{SPAN_PATH}.startTimeUnixNano",
+         "1e20 is out of range for 64 bits"),  # fmt: skip
+        (', "links": [{"traceId": "' + GOOD_TRACE + '"}]', "", f"{SPAN_PATH}.links[0].spanId",
+         "is missing"),  # fmt: skip
+        (
+            ', "attributes": [{"key": "k", "value": {"stringValue": "a", "intValue": "1"}}]',
+            "",
+            f"{SPAN_PATH}.attributes[0].value",
+            "AnyValue has more than one value field: ['stringValue', 'intValue']",
+        ),
+        (
+            "",
+            ', "resource": {"attributes": {"k": "v"}}',
+            "resourceSpans[0].resource.attributes",
+            "expected an array of key/value objects, got an object",
+        ),
+    ],
+)
+def test_the_whole_reason_and_path_of_an_error(span_fields, extra, path, reason):
+    data = (
+        '{"resourceSpans": [{"scopeSpans": [{"spans": [{' + IDS + span_fields + "}]}]"
+        + extra + "}]}"
+    ).encode()  # fmt: skip
+    assert _reason_and_path(data) == (reason, path)
+
+
+def test_an_any_value_with_an_unknown_field_beside_its_value_is_read():
+    data = _one_span_doc(
+        "{" + IDS + ', "attributes": [{"key": "k", "value": {"intValue": "5", "note": 1}}]}'
+    )
+    assert read_traces(data)[0].attributes == {"k": 5}
+
+
+def test_event_counts_and_exact_integers_written_as_decimals_are_read():
+    span = (
+        "{" + IDS + ', "startTimeUnixNano": 1700000000000000001.0, '
+        '"endTimeUnixNano": "1700000000000000002", '
+        '"events": [{"timeUnixNano": "5", "name": "e", "droppedAttributesCount": 3}]}'
+    )
+    (got,) = read_traces(_one_span_doc(span))
+    assert got.events[0].dropped_attributes_count == 3
+    assert got.start_time_unix_nano == 1_700_000_000_000_000_001  # not via a float
+
+
+def test_a_protobuf_span_context_error_is_exact_and_strict_covers_the_trace_id():
+    msg = trace_pb2.TracesData()
+    span = msg.resource_spans.add().scope_spans.add().spans.add()
+    span.trace_id, span.span_id = bytes(16), bytes(range(1, 9))
+    with pytest.raises(OTLPDecodeError) as info:
+        read_traces(msg.SerializeToString(), format="protobuf", strict=True)
+    assert info.value.json_path == f"{SPAN_PATH}.traceId"
+    span.trace_id = bytes(range(1, 17))
+    span.links.add(trace_id=bytes(range(1, 17)))
+    reason, path = _reason_and_path(msg.SerializeToString(), format="protobuf")
+    assert (reason, path) == ("is empty; a span context needs a non-empty id",
+                              f"{SPAN_PATH}.links[0].spanId")  # fmt: skip
+
+
+def test_a_document_that_starts_with_a_form_feed_is_malformed_as_json_says():
+    with pytest.raises(json.JSONDecodeError) as oracle:
+        json.loads("\x0c[]")
+    reason, _ = _reason_and_path(b"\x0c[]", format="json")
+    assert oracle.value.msg in reason
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 5, 8])
+def test_error_lines_and_columns_agree_with_json_across_refills(chunk, monkeypatch):
+    """The streaming window drops consumed text at every refill and keeps counting lines;
+    a refill that starts on a newline must count it. Python's json module is the oracle."""
+    from otlpkb.otlp import reader
+
+    monkeypatch.setattr(reader, "_JSON_CHUNK", chunk)
+    # runs of newlines longer than a read, so that a refill can start on one
+    text = '{\n"x":' + "\n" * 40 + ' 1,' + "\n" * 40 + '"resourceSpans": [' + "\n" * 40 + "{,}]}"
+    with pytest.raises(json.JSONDecodeError) as oracle:
+        json.loads(text)
+    with pytest.raises(OTLPDecodeError) as info:
+        read_traces(io.BytesIO(text.encode()), format="json")
+    assert (info.value.line, info.value.column) == (oracle.value.lineno, oracle.value.colno)
