@@ -574,3 +574,30 @@ def test_bad_inputs():
     assert check_linearizability(two_keys, model="kv").partitions == 2
     with pytest.raises(ValueError, match=r"on_limit must be"):
         check_linearizability(h, on_limit="stop")  # type: ignore[arg-type]
+
+
+def test_the_whole_result_of_a_per_key_check():
+    """Every field of the result when keys are checked apart: a verdict, an unknown."""
+    ops = [
+        Operation(0, "write", 0, 1, value=1, key="a"),
+        Operation(1, "read", 2, 3, value=1, key="a"),
+        Operation(2, "write", 0, 1, value=2, key="b"),
+    ]
+    done = check_linearizability(History(ops), model="kv")
+    assert (done.linearizable, done.model, done.unplaceable, done.key) == (True, "kv", (), None)
+    assert done.order == done.longest_prefix and sorted(done.order) == [0, 1, 2]
+    gave_up = check_linearizability(History(_explosive(24, key="z")), model="kv", max_states=2_000)
+    assert (gave_up.linearizable, gave_up.model, gave_up.key) == (None, "kv", "z")
+    assert (gave_up.order, gave_up.longest_prefix, gave_up.unplaceable) == ((), (), ())
+
+
+def test_pending_writes_nobody_observed_are_pruned_by_default():
+    """Ten writes that never returned and a read of a value nobody wrote: with pruning the
+    search never tries to place the unobserved pending writes (2**10 subsets otherwise)."""
+    ops = [Operation(i, "write", 0, math.inf, value=i) for i in range(10)]
+    ops += [Operation(10, "write", 0, 1, value=99), Operation(11, "read", 2, 3, value=98)]
+    default = check_linearizability(History(ops))
+    pruned = check_linearizability(History(ops), prune_pending=True)
+    full = check_linearizability(History(ops), prune_pending=False)
+    assert default.linearizable is pruned.linearizable is full.linearizable is False
+    assert default.states_explored == pruned.states_explored < 2**10 < full.states_explored

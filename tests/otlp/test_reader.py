@@ -1166,9 +1166,10 @@ def test_event_counts_and_exact_integers_written_as_decimals_are_read():
         '"endTimeUnixNano": "1700000000000000002", '
         '"events": [{"timeUnixNano": "5", "name": "e", "droppedAttributesCount": 3}]}'
     )
-    (got,) = read_traces(_one_span_doc(span))
-    assert got.events[0].dropped_attributes_count == 3
-    assert got.start_time_unix_nano == 1_700_000_000_000_000_001  # not via a float
+    for fmt in ("json", "jsonl"):  # a streamed document, and whole lines
+        (got,) = read_traces(_one_span_doc(span), format=fmt)
+        assert got.events[0].dropped_attributes_count == 3
+        assert got.start_time_unix_nano == 1_700_000_000_000_000_001  # not via a float
 
 
 def test_a_protobuf_span_context_error_is_exact_and_strict_covers_the_trace_id():
