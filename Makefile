@@ -33,10 +33,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[docs,test]'
 	@touch $(STAMP)
 
+# --dirty: a save rebuilds only the pages changed (seconds, not the whole site); MkDocs
+# warns on every dirty build, so this one is not --strict: `make docs` and the tests are.
 serve: $(STAMP)
 	$(BIN)/python -m otlpkb._site.generate
 	$(BIN)/python -m otlpkb._site.prewarm -j $(JOBS)
-	$(BIN)/mkdocs serve --strict --dev-addr $(HOST):$(PORT)
+	$(BIN)/mkdocs serve --dirty --dev-addr $(HOST):$(PORT)
 
 docs: $(STAMP)
 	rm -rf site
