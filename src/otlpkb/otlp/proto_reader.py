@@ -24,6 +24,8 @@ Examples:
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from itertools import repeat
 from typing import Any
 
 from google.protobuf import unknown_fields  # type: ignore[import-untyped, unused-ignore]
@@ -142,8 +144,22 @@ def _other_signal(data: bytes) -> str | None:
     return None
 
 
-def decode_protobuf(data: bytes, out: dict[str, list[Any]], *, strict: bool = False) -> int:
+def decode_protobuf(
+    data: bytes,
+    out: dict[str, list[Any]],
+    *,
+    strict: bool = False,
+    columns: Collection[str] = COLUMNS,
+) -> int:
     """Parse one serialized ``ExportTraceServiceRequest``/``TracesData`` and append its spans.
+
+    Args:
+        data: the serialized message.
+        out: a list per name in `COLUMNS`, appended to.
+        strict: see below.
+        columns: the columns to build; the others get ``None`` per span. Validation and
+            errors do not depend on it: bulk readers (``otlpkb inspect``, the Parquet
+            export) skip the columns they never read, such as events and links.
 
     Returns:
         The number of spans appended.
@@ -157,7 +173,7 @@ def decode_protobuf(data: bytes, out: dict[str, list[Any]], *, strict: bool = Fa
             message reads as OTLP metrics or logs the error says so.
     """
     try:
-        return _decode(data, out, strict)
+        return _decode(data, out, strict, frozenset(columns))
     except FieldError as exc:
         signal = _other_signal(data)
         if signal is None:
@@ -167,13 +183,62 @@ def decode_protobuf(data: bytes, out: dict[str, list[Any]], *, strict: bool = Fa
         ) from None
 
 
-def _decode(data: bytes, out: dict[str, list[Any]], strict: bool) -> int:
+_ZERO_TRACE, _ZERO_SPAN = bytes(16), bytes(8)
+
+
+def _span_path(i: int, j: int, k: int) -> str:
+    return f"resourceSpans[{i}].scopeSpans[{j}].spans[{k}]"
+
+
+def _events(sp: Any) -> tuple[SpanEvent, ...]:
+    return tuple(
+        SpanEvent(e.time_unix_nano, e.name, _attrs(e.attributes), e.dropped_attributes_count)
+        for e in sp.events
+    )
+
+
+def _links(sp: Any, where: str) -> tuple[SpanLink, ...]:
+    return tuple(
+        SpanLink(
+            _id(ln.trace_id, f"{where}.links[{n}].traceId", 16, allow_empty=False),
+            _id(ln.span_id, f"{where}.links[{n}].spanId", 8, allow_empty=False),
+            ln.trace_state,
+            _attrs(ln.attributes),
+            ln.flags,
+            ln.dropped_attributes_count,
+        )
+        for n, ln in enumerate(sp.links)
+    )
+
+
+def _decode(data: bytes, out: dict[str, list[Any]], strict: bool, wanted: frozenset[str]) -> int:
     msg = trace_pb2.TracesData()
     try:
         msg.ParseFromString(data)
     except (DecodeError, RuntimeError, ValueError) as exc:
         _fail("", f"not a valid OTLP/protobuf traces message ({len(data)} bytes): {exc}")
-    staged: dict[str, list[Any]] = {name: [] for name in COLUMNS}
+    # Column-wise: one list per wanted column, appended to directly; ``where`` (the span's
+    # path) is only formatted when a value is invalid, the usual case costs nothing.
+    staged: dict[str, list[Any]] = {name: [] for name in COLUMNS if name in wanted}
+    get = staged.get
+    trace_ids, span_ids, parents = get("trace_id"), get("span_id"), get("parent_span_id")
+    names, kinds, starts, ends = (
+        get("name"),
+        get("kind"),
+        get("start_time_unix_nano"),
+        get("end_time_unix_nano"),
+    )
+    codes, messages, services = get("status_code"), get("status_message"), get("service_name")
+    attributes, resources = get("attributes"), get("resource_attributes")
+    events, links, states, flags = get("events"), get("links"), get("trace_state"), get("flags")
+    scopes, versions = get("scope_name"), get("scope_version")
+    dropped = (
+        get("dropped_attributes_count"),
+        get("dropped_events_count"),
+        get("dropped_links_count"),
+    )
+    problem_col = get("problems")
+    count = 0
     for i, rs in enumerate(msg.resource_spans):
         if any(f.field_number == _LEGACY_FIELD for f in unknown_fields.UnknownFieldSet(rs)):
             _fail(
@@ -188,63 +253,85 @@ def _decode(data: bytes, out: dict[str, list[Any]], strict: bool) -> int:
         service_name = service if isinstance(service, str) else ""
         for j, ss in enumerate(rs.scope_spans):
             _check_wire_types(ss, _SCOPE_SPANS_FIELDS, f"resourceSpans[{i}].scopeSpans[{j}]")
-            scope_name, scope_version = ss.scope.name, ss.scope.version
+            scope = ss.scope
             for k, sp in enumerate(ss.spans):
-                where = f"resourceSpans[{i}].scopeSpans[{j}].spans[{k}]"
-                _check_wire_types(sp, _SPAN_FIELDS, where)
+                if len(unknown_fields.UnknownFieldSet(sp)):  # rare: say which field
+                    _check_wire_types(sp, _SPAN_FIELDS, _span_path(i, j, k))
                 problems: list[str] = []
-                trace_id = _context_id(sp.trace_id, f"{where}.traceId", 16, problems, strict)
-                span_id = _context_id(sp.span_id, f"{where}.spanId", 8, problems, strict)
+                raw = sp.trace_id
+                if len(raw) == 16 and raw != _ZERO_TRACE:
+                    trace_id = raw.hex()
+                else:
+                    where = f"{_span_path(i, j, k)}.traceId"
+                    trace_id = _context_id(raw, where, 16, problems, strict)
+                raw = sp.span_id
+                if len(raw) == 8 and raw != _ZERO_SPAN:
+                    span_id = raw.hex()
+                else:
+                    span_id = _context_id(raw, f"{_span_path(i, j, k)}.spanId", 8, problems, strict)
                 start, end = sp.start_time_unix_nano, sp.end_time_unix_nano
                 if end < start:
                     reason = f"{end} is before the start {start}"
                     if strict:
-                        _fail(f"{where}.endTimeUnixNano", reason)
+                        _fail(f"{_span_path(i, j, k)}.endTimeUnixNano", reason)
                     problems.append(f"endTimeUnixNano {reason}")
-                row = (
-                    trace_id,
-                    span_id,
-                    _id(sp.parent_span_id, f"{where}.parentSpanId", 8, allow_empty=True),
-                    sp.name,
-                    int(sp.kind),
-                    start,
-                    end,
-                    int(sp.status.code),
-                    sp.status.message,
-                    service_name,
-                    _attrs(sp.attributes) if len(sp.attributes) else {},
-                    res_attrs,
-                    tuple(
-                        SpanEvent(
-                            e.time_unix_nano,
-                            e.name,
-                            _attrs(e.attributes),
-                            e.dropped_attributes_count,
-                        )
-                        for e in sp.events
-                    ),
-                    tuple(
-                        SpanLink(
-                            _id(ln.trace_id, f"{where}.links[{n}].traceId", 16, allow_empty=False),
-                            _id(ln.span_id, f"{where}.links[{n}].spanId", 8, allow_empty=False),
-                            ln.trace_state,
-                            _attrs(ln.attributes),
-                            ln.flags,
-                            ln.dropped_attributes_count,
-                        )
-                        for n, ln in enumerate(sp.links)
-                    ),
-                    sp.trace_state,
-                    sp.flags,
-                    scope_name,
-                    scope_version,
-                    sp.dropped_attributes_count,
-                    sp.dropped_events_count,
-                    sp.dropped_links_count,
-                    tuple(problems),
-                )
-                for name, value in zip(COLUMNS, row, strict=True):
-                    staged[name].append(value)
+                raw = sp.parent_span_id
+                if len(raw) == 8 and raw != _ZERO_SPAN:
+                    parent = raw.hex()
+                else:
+                    where = f"{_span_path(i, j, k)}.parentSpanId"
+                    parent = _id(raw, where, 8, allow_empty=True) if raw else ""
+                span_links = _links(sp, _span_path(i, j, k)) if len(sp.links) else ()
+                count += 1
+                if trace_ids is not None:
+                    trace_ids.append(trace_id)
+                if span_ids is not None:
+                    span_ids.append(span_id)
+                if parents is not None:
+                    parents.append(parent)
+                if names is not None:
+                    names.append(sp.name)
+                if kinds is not None:
+                    kinds.append(int(sp.kind))
+                if starts is not None:
+                    starts.append(start)
+                if ends is not None:
+                    ends.append(end)
+                if codes is not None or messages is not None:
+                    status = sp.status
+                    if codes is not None:
+                        codes.append(int(status.code))
+                    if messages is not None:
+                        messages.append(status.message)
+                if services is not None:
+                    services.append(service_name)
+                if attributes is not None:
+                    attributes.append(_attrs(sp.attributes) if len(sp.attributes) else {})
+                if resources is not None:
+                    resources.append(res_attrs)
+                if events is not None:
+                    events.append(_events(sp) if len(sp.events) else ())
+                if links is not None:
+                    links.append(span_links)
+                if states is not None:
+                    states.append(sp.trace_state)
+                if flags is not None:
+                    flags.append(sp.flags)
+                if scopes is not None:
+                    scopes.append(scope.name)
+                if versions is not None:
+                    versions.append(scope.version)
+                for column, field_name in zip(dropped, _DROPPED, strict=True):
+                    if column is not None:
+                        column.append(getattr(sp, field_name))
+                if problem_col is not None:
+                    problem_col.append(tuple(problems))
     for name in COLUMNS:
-        out[name].extend(staged[name])
-    return len(staged["trace_id"])
+        if name in staged:
+            out[name].extend(staged[name])
+        else:
+            out[name].extend(repeat(None, count))
+    return count
+
+
+_DROPPED = ("dropped_attributes_count", "dropped_events_count", "dropped_links_count")

@@ -1,0 +1,166 @@
+"""Judge many closed trace pieces at once: the structural checks of `otlpkb inspect`, in numpy.
+
+A *piece* is the spans of one trace that the inspector's window held together. For each
+piece this module answers what `otlpkb.tracing.traces.assemble_traces` and
+`otlpkb.tracing.causality.clock_skew.detect_clock_skew` (default arguments) answer for
+that piece alone, with the same rules, but for thousands of pieces in a few array
+operations instead of dicts and dataclasses per trace:
+
+* the first copy of a span id is the span, later copies are duplicates;
+* a span whose parent id is ``""`` is a root; one whose parent id is not a span of the
+  piece is an orphan;
+* a span that no root or orphan leads to lies on (or under) a parent-pointer loop: found
+  by pointer doubling, then handed to `otlpkb.tracing.cycles.parent_cycles`, which is rare;
+* a child whose parent is in the piece, is not itself, and runs on another service (or on
+  an unknown one, ``""``) is skewed if it starts before its parent or, for a CLIENT parent
+  and a SERVER child, ends after it.
+
+``tests/diagnosis/test_judge.py`` checks every count against the chapter 3 tools.
+
+See the chapter *Diagnostic toolset* (5.4).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from otlpkb.otlp import Span
+from otlpkb.tracing.causality.clock_skew import CLIENT, SERVER
+from otlpkb.tracing.cycles import parent_cycles
+
+__all__ = ["Row", "Verdicts", "codes", "judge_pieces"]
+
+Row = tuple[str, str, str, str, int, int, int]
+"""A span as the judge reads it: span id, parent id, service, name, kind, start, end."""
+
+
+@dataclass(frozen=True)
+class Verdicts:
+    """What `judge_pieces` found: totals, and per piece what the slowest-trace list needs.
+
+    Attributes:
+        duplicates: extra copies of span ids.
+        orphans: spans whose parent is not in their piece.
+        multi_root: pieces with more than one root.
+        rootless: pieces without a root.
+        cycles: parent-pointer loops.
+        skewed: children whose times contradict causality with their parent's.
+        spans: per piece, distinct span ids.
+        duration: per piece, last end minus first start (ns, Python ints).
+        root: per piece, ``(service, name)`` of its root if it has exactly one, else None.
+    """
+
+    duplicates: int
+    orphans: int
+    multi_root: int
+    rootless: int
+    cycles: int
+    skewed: int
+    spans: list[int]
+    duration: list[int]
+    root: list[tuple[str, str] | None]
+
+
+def codes(*columns: Sequence[str]) -> list[npt.NDArray[np.int64]]:
+    """Integer codes of strings, equal exactly when the strings are (shared over columns)."""
+    values = np.array([x for column in columns for x in column], dtype=str)
+    inverse = np.unique(values, return_inverse=True)[1].astype(np.int64)
+    return np.split(inverse, np.cumsum([len(c) for c in columns[:-1]]))
+
+
+def judge_pieces(trace_ids: Sequence[str], pieces: Sequence[Sequence[Row]]) -> Verdicts:
+    """Judge ``pieces``: each a non-empty list of `Row`, piece ``i`` of trace ``trace_ids[i]``."""
+    sizes = np.array([len(p) for p in pieces], dtype=np.int64)
+    rows = [row for piece in pieces for row in piece]
+    span_ids, parent_ids, services, names, kinds, starts, ends = (list(c) for c in zip(*rows))
+    piece = np.repeat(np.arange(len(pieces), dtype=np.int64), sizes)
+    span_code, parent_code = codes(span_ids, parent_ids)
+    width = int(max(span_code.max(), parent_code.max())) + 1
+    # --8<-- [start:judge]
+    key = piece * width + span_code  # (piece, span id) as one int
+    order = np.argsort(key, kind="stable")
+    first = np.ones(len(key), dtype=bool)
+    first[order[1:]] = key[order[1:]] != key[order[:-1]]  # first copy of each key
+    keep = np.flatnonzero(first)  # the distinct spans, in input order
+    sorted_keys = key[order][first[order]]
+    parent_key = piece[keep] * width + parent_code[keep]
+    at = np.minimum(np.searchsorted(sorted_keys, parent_key), len(sorted_keys) - 1)
+    has_parent = sorted_keys[at] == parent_key
+    is_root = np.array([parent_ids[i] == "" for i in keep.tolist()], dtype=bool)
+    orphan = ~is_root & ~has_parent
+    roots = np.bincount(piece[keep][is_root], minlength=len(pieces))
+    # --8<-- [end:judge]
+    # parent positions within ``keep``: distinct keys sorted match ``keep`` sorted by key
+    by_key = keep[np.argsort(key[keep], kind="stable")]
+    position = np.empty(len(key), dtype=np.int64)
+    position[keep] = np.arange(len(keep))
+    parent = np.where(has_parent & ~is_root, position[by_key[at]], -1)  # a root has none
+    cycles = _loops(trace_ids, piece[keep], parent, keep, span_ids, parent_ids)
+    skewed = _skewed(parent, keep, services, kinds, starts, ends)
+    kept_piece = piece[keep]
+    bounds = np.flatnonzero(np.r_[True, kept_piece[1:] != kept_piece[:-1]])
+    first_start = np.minimum.reduceat(np.array(starts, dtype=np.int64)[keep], bounds)
+    last_end = np.maximum.reduceat(np.array(ends, dtype=np.int64)[keep], bounds)
+    root_of: list[tuple[str, str] | None] = [None] * len(pieces)
+    single = roots == 1
+    for i, p in zip(keep[is_root].tolist(), kept_piece[is_root].tolist(), strict=True):
+        if single[p]:
+            root_of[p] = (services[i], names[i])
+    return Verdicts(
+        duplicates=len(key) - len(keep),
+        orphans=int(orphan.sum()),
+        multi_root=int((roots > 1).sum()),
+        rootless=int((roots == 0).sum()),
+        cycles=cycles,
+        skewed=skewed,
+        spans=np.diff(np.r_[bounds, len(keep)]).tolist(),
+        duration=[int(e) - int(s) for s, e in zip(first_start, last_end, strict=True)],
+        root=root_of,
+    )
+
+
+def _loops(
+    trace_ids: Sequence[str],
+    piece: npt.NDArray[np.int64],
+    parent: npt.NDArray[np.int64],
+    keep: npt.NDArray[np.int64],
+    span_ids: list[str],
+    parent_ids: list[str],
+) -> int:
+    """Parent-pointer loops, counted by `parent_cycles` in the pieces that have one."""
+    # Pointer doubling: after k rounds every span points 2**k steps up (or to its top).
+    # A span whose top still has a parent in the piece never reached a root or orphan.
+    top = np.where(parent >= 0, parent, np.arange(len(parent)))
+    for _ in range(max(1, len(parent).bit_length())):
+        top = top[top]
+    looped = np.unique(piece[parent[top] >= 0]).tolist()
+    found = 0
+    for p in looped:
+        rows = keep[piece == p].tolist()
+        spans = [Span(trace_ids[p], span_ids[i], parent_ids[i], "", 0, 0, 0, 0) for i in rows]
+        found += len(parent_cycles(spans))
+    return found
+
+
+def _skewed(
+    parent: npt.NDArray[np.int64],
+    keep: npt.NDArray[np.int64],
+    services: list[str],
+    kinds: list[int],
+    starts: list[int],
+    ends: list[int],
+) -> int:
+    """Children that break causality against a parent on another (or unknown) clock."""
+    child = np.flatnonzero((parent >= 0) & (parent != np.arange(len(parent))))
+    c, p = keep[child], keep[parent[child]]
+    service = np.array(services, dtype=object)
+    other_clock = (service[c] != service[p]) | (service[c] == "")
+    start, end = np.array(starts, dtype=np.int64), np.array(ends, dtype=np.int64)
+    kind = np.array(kinds, dtype=np.int64)
+    rpc = (kind[p] == CLIENT) & (kind[c] == SERVER)
+    late = rpc & (end[c] > end[p])
+    return int((other_clock & ((start[c] < start[p]) | late)).sum())
