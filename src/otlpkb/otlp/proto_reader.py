@@ -24,8 +24,10 @@ Examples:
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Collection
 from itertools import repeat
+from operator import attrgetter
 from typing import Any
 
 from google.protobuf import unknown_fields  # type: ignore[import-untyped, unused-ignore]
@@ -184,6 +186,21 @@ def decode_protobuf(
 
 
 _ZERO_TRACE, _ZERO_SPAN = bytes(16), bytes(8)
+_TRACE_ID, _SPAN_ID, _PARENT_ID, _LINKS, _ATTRIBUTES = (
+    attrgetter(name) for name in ("trace_id", "span_id", "parent_span_id", "links", "attributes")
+)
+_START, _END = attrgetter("start_time_unix_nano"), attrgetter("end_time_unix_nano")
+_SCALARS = {  # columns read straight from a Span field
+    "name": attrgetter("name"),
+    "kind": attrgetter("kind"),
+    "status_code": attrgetter("status.code"),
+    "status_message": attrgetter("status.message"),
+    "trace_state": attrgetter("trace_state"),
+    "flags": attrgetter("flags"),
+    "dropped_attributes_count": attrgetter("dropped_attributes_count"),
+    "dropped_events_count": attrgetter("dropped_events_count"),
+    "dropped_links_count": attrgetter("dropped_links_count"),
+}
 
 
 def _span_path(i: int, j: int, k: int) -> str:
@@ -211,33 +228,83 @@ def _links(sp: Any, where: str) -> tuple[SpanLink, ...]:
     )
 
 
+_Checked = dict[str, list[Any]]
+
+
+def _checked(spans: Any, i: int, j: int, strict: bool) -> _Checked:
+    """The columns of a scope's spans that need checking: ids, times, links, problems.
+
+    Checked in bulk first (C loops over the whole scope); only a scope with something to
+    report (an unknown field, a bad or empty id, an end before a start) or with links
+    goes span by span, which finds the first problem in file order, as it always did.
+    """
+    trace_ids, span_ids = list(map(_TRACE_ID, spans)), list(map(_SPAN_ID, spans))
+    parents, starts, ends = (
+        list(map(_PARENT_ID, spans)),
+        list(map(_START, spans)),
+        list(map(_END, spans)),
+    )
+    if (
+        not any(map(len, map(unknown_fields.UnknownFieldSet, spans)))
+        and set(map(len, trace_ids)) == {16}
+        and _ZERO_TRACE not in trace_ids
+        and set(map(len, span_ids)) == {8}
+        and _ZERO_SPAN not in span_ids
+        and set(map(len, parents)) <= {0, 8}
+        and _ZERO_SPAN not in parents
+        and not any(map(operator.lt, ends, starts))
+        and not any(map(len, map(_LINKS, spans)))
+    ):
+        empty = [()] * len(spans)
+        return {
+            "trace_id": list(map(bytes.hex, trace_ids)),
+            "span_id": list(map(bytes.hex, span_ids)),
+            "parent_span_id": list(map(bytes.hex, parents)),  # b"" gives ""
+            "start_time_unix_nano": starts,
+            "end_time_unix_nano": ends,
+            "links": empty,
+            "problems": empty,
+        }
+    out: _Checked = {name: [] for name in _CHECKED}
+    for k, sp in enumerate(spans):
+        if len(unknown_fields.UnknownFieldSet(sp)):
+            _check_wire_types(sp, _SPAN_FIELDS, _span_path(i, j, k))
+        problems: list[str] = []
+        where = _span_path(i, j, k)
+        trace_id = _context_id(sp.trace_id, f"{where}.traceId", 16, problems, strict)
+        span_id = _context_id(sp.span_id, f"{where}.spanId", 8, problems, strict)
+        start, end = starts[k], ends[k]
+        if end < start:
+            reason = f"{end} is before the start {start}"
+            if strict:
+                _fail(f"{where}.endTimeUnixNano", reason)
+            problems.append(f"endTimeUnixNano {reason}")
+        parent = _id(sp.parent_span_id, f"{where}.parentSpanId", 8, allow_empty=True)
+        row = (trace_id, span_id, parent, start, end, _links(sp, where), tuple(problems))
+        for name, value in zip(_CHECKED, row, strict=True):
+            out[name].append(value)
+    return out
+
+
+_CHECKED = (
+    "trace_id",
+    "span_id",
+    "parent_span_id",
+    "start_time_unix_nano",
+    "end_time_unix_nano",
+    "links",
+    "problems",
+)
+
+
 def _decode(data: bytes, out: dict[str, list[Any]], strict: bool, wanted: frozenset[str]) -> int:
     msg = trace_pb2.TracesData()
     try:
         msg.ParseFromString(data)
     except (DecodeError, RuntimeError, ValueError) as exc:
         _fail("", f"not a valid OTLP/protobuf traces message ({len(data)} bytes): {exc}")
-    # Column-wise: one list per wanted column, appended to directly; ``where`` (the span's
-    # path) is only formatted when a value is invalid, the usual case costs nothing.
+    # Column by column, one scope at a time: no Python record per span.
     staged: dict[str, list[Any]] = {name: [] for name in COLUMNS if name in wanted}
-    get = staged.get
-    trace_ids, span_ids, parents = get("trace_id"), get("span_id"), get("parent_span_id")
-    names, kinds, starts, ends = (
-        get("name"),
-        get("kind"),
-        get("start_time_unix_nano"),
-        get("end_time_unix_nano"),
-    )
-    codes, messages, services = get("status_code"), get("status_message"), get("service_name")
-    attributes, resources = get("attributes"), get("resource_attributes")
-    events, links, states, flags = get("events"), get("links"), get("trace_state"), get("flags")
-    scopes, versions = get("scope_name"), get("scope_version")
-    dropped = (
-        get("dropped_attributes_count"),
-        get("dropped_events_count"),
-        get("dropped_links_count"),
-    )
-    problem_col = get("problems")
     count = 0
     for i, rs in enumerate(msg.resource_spans):
         if any(f.field_number == _LEGACY_FIELD for f in unknown_fields.UnknownFieldSet(rs)):
@@ -253,85 +320,27 @@ def _decode(data: bytes, out: dict[str, list[Any]], strict: bool, wanted: frozen
         service_name = service if isinstance(service, str) else ""
         for j, ss in enumerate(rs.scope_spans):
             _check_wire_types(ss, _SCOPE_SPANS_FIELDS, f"resourceSpans[{i}].scopeSpans[{j}]")
-            scope = ss.scope
-            for k, sp in enumerate(ss.spans):
-                if len(unknown_fields.UnknownFieldSet(sp)):  # rare: say which field
-                    _check_wire_types(sp, _SPAN_FIELDS, _span_path(i, j, k))
-                problems: list[str] = []
-                raw = sp.trace_id
-                if len(raw) == 16 and raw != _ZERO_TRACE:
-                    trace_id = raw.hex()
-                else:
-                    where = f"{_span_path(i, j, k)}.traceId"
-                    trace_id = _context_id(raw, where, 16, problems, strict)
-                raw = sp.span_id
-                if len(raw) == 8 and raw != _ZERO_SPAN:
-                    span_id = raw.hex()
-                else:
-                    span_id = _context_id(raw, f"{_span_path(i, j, k)}.spanId", 8, problems, strict)
-                start, end = sp.start_time_unix_nano, sp.end_time_unix_nano
-                if end < start:
-                    reason = f"{end} is before the start {start}"
-                    if strict:
-                        _fail(f"{_span_path(i, j, k)}.endTimeUnixNano", reason)
-                    problems.append(f"endTimeUnixNano {reason}")
-                raw = sp.parent_span_id
-                if len(raw) == 8 and raw != _ZERO_SPAN:
-                    parent = raw.hex()
-                else:
-                    where = f"{_span_path(i, j, k)}.parentSpanId"
-                    parent = _id(raw, where, 8, allow_empty=True) if raw else ""
-                span_links = _links(sp, _span_path(i, j, k)) if len(sp.links) else ()
-                count += 1
-                if trace_ids is not None:
-                    trace_ids.append(trace_id)
-                if span_ids is not None:
-                    span_ids.append(span_id)
-                if parents is not None:
-                    parents.append(parent)
-                if names is not None:
-                    names.append(sp.name)
-                if kinds is not None:
-                    kinds.append(int(sp.kind))
-                if starts is not None:
-                    starts.append(start)
-                if ends is not None:
-                    ends.append(end)
-                if codes is not None or messages is not None:
-                    status = sp.status
-                    if codes is not None:
-                        codes.append(int(status.code))
-                    if messages is not None:
-                        messages.append(status.message)
-                if services is not None:
-                    services.append(service_name)
-                if attributes is not None:
-                    attributes.append(_attrs(sp.attributes) if len(sp.attributes) else {})
-                if resources is not None:
-                    resources.append(res_attrs)
-                if events is not None:
-                    events.append(_events(sp) if len(sp.events) else ())
-                if links is not None:
-                    links.append(span_links)
-                if states is not None:
-                    states.append(sp.trace_state)
-                if flags is not None:
-                    flags.append(sp.flags)
-                if scopes is not None:
-                    scopes.append(scope.name)
-                if versions is not None:
-                    versions.append(scope.version)
-                for column, field_name in zip(dropped, _DROPPED, strict=True):
-                    if column is not None:
-                        column.append(getattr(sp, field_name))
-                if problem_col is not None:
-                    problem_col.append(tuple(problems))
+            spans = list(ss.spans)  # one wrapper per span, reused by every column
+            n = len(spans)
+            count += n
+            checked = _checked(spans, i, j, strict)
+            shared = {  # one value for the whole scope
+                "service_name": service_name,
+                "resource_attributes": res_attrs,
+                "scope_name": ss.scope.name,
+                "scope_version": ss.scope.version,
+            }
+            for name, column in staged.items():
+                if name in checked:
+                    column += checked[name]
+                elif name in shared:
+                    column += [shared[name]] * n
+                elif name in _SCALARS:
+                    column += map(_SCALARS[name], spans)
+                elif name == "attributes":
+                    column += [_attrs(a) if len(a) else {} for a in map(_ATTRIBUTES, spans)]
+                else:  # events
+                    column += [_events(sp) if len(sp.events) else () for sp in spans]
     for name in COLUMNS:
-        if name in staged:
-            out[name].extend(staged[name])
-        else:
-            out[name].extend(repeat(None, count))
+        out[name].extend(staged[name] if name in staged else repeat(None, count))
     return count
-
-
-_DROPPED = ("dropped_attributes_count", "dropped_events_count", "dropped_links_count")
