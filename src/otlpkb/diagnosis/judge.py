@@ -22,8 +22,10 @@ See the chapter *Diagnostic toolset* (5.4).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import operator
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 import numpy.typing as npt
@@ -65,21 +67,31 @@ class Verdicts:
     root: list[tuple[str, str] | None]
 
 
-def codes(*columns: Sequence[str]) -> list[npt.NDArray[np.int64]]:
-    """Integer codes of strings, equal exactly when the strings are (shared over columns)."""
-    values = np.array([x for column in columns for x in column], dtype=str)
-    inverse = np.unique(values, return_inverse=True)[1].astype(np.int64)
-    return np.split(inverse, np.cumsum([len(c) for c in columns[:-1]]))
+def codes(*columns: Sequence[Hashable]) -> list[npt.NDArray[np.int64]]:
+    """Integer codes, equal exactly when the values are (``==``, as a dict sees them).
+
+    The codes are shared over ``columns`` and number the values in order of first
+    appearance; ``dict`` does the work in C.
+    """
+    values = list(chain.from_iterable(columns))
+    index = dict(zip(dict.fromkeys(values), range(len(values))))
+    code = np.fromiter(map(index.__getitem__, values), dtype=np.int64, count=len(values))
+    return np.split(code, np.cumsum([len(c) for c in columns[:-1]]))
+
+
+def _ints(values: Sequence[int]) -> npt.NDArray[np.int64]:
+    return np.fromiter(values, dtype=np.int64, count=len(values))
 
 
 def judge_pieces(trace_ids: Sequence[str], pieces: Sequence[Sequence[Row]]) -> Verdicts:
     """Judge ``pieces``: each a non-empty list of `Row`, piece ``i`` of trace ``trace_ids[i]``."""
-    sizes = np.array([len(p) for p in pieces], dtype=np.int64)
-    rows = [row for piece in pieces for row in piece]
-    span_ids, parent_ids, services, names, kinds, starts, ends = (list(c) for c in zip(*rows))
+    sizes = np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces))
+    span_ids, parent_ids, services, names, kinds, starts, ends = zip(
+        *chain.from_iterable(pieces), strict=True
+    )
     piece = np.repeat(np.arange(len(pieces), dtype=np.int64), sizes)
     span_code, parent_code = codes(span_ids, parent_ids)
-    width = int(max(span_code.max(), parent_code.max())) + 1
+    width = len(span_ids) * 2  # more than any code
     # --8<-- [start:judge]
     key = piece * width + span_code  # (piece, span id) as one int
     order = np.argsort(key, kind="stable")
@@ -90,21 +102,24 @@ def judge_pieces(trace_ids: Sequence[str], pieces: Sequence[Sequence[Row]]) -> V
     parent_key = piece[keep] * width + parent_code[keep]
     at = np.minimum(np.searchsorted(sorted_keys, parent_key), len(sorted_keys) - 1)
     has_parent = sorted_keys[at] == parent_key
-    is_root = np.array([parent_ids[i] == "" for i in keep.tolist()], dtype=bool)
+    no_parent = np.fromiter(map(operator.not_, parent_ids), dtype=bool, count=len(key))
+    is_root = no_parent[keep]  # parent id "": a root
     orphan = ~is_root & ~has_parent
     roots = np.bincount(piece[keep][is_root], minlength=len(pieces))
     # --8<-- [end:judge]
     # parent positions within ``keep``: distinct keys sorted match ``keep`` sorted by key
-    by_key = keep[np.argsort(key[keep], kind="stable")]
     position = np.empty(len(key), dtype=np.int64)
     position[keep] = np.arange(len(keep))
-    parent = np.where(has_parent & ~is_root, position[by_key[at]], -1)  # a root has none
-    cycles = _loops(trace_ids, piece[keep], parent, keep, span_ids, parent_ids)
-    skewed = _skewed(parent, keep, services, kinds, starts, ends)
+    parent = np.where(has_parent & ~is_root, position[order[first[order]]][at], -1)
     kept_piece = piece[keep]
+    start, end = _ints(starts)[keep], _ints(ends)[keep]
+    (clock,) = codes([*services, ""])  # the last code is that of "", an unknown clock
+    unknown = clock[keep] == clock[-1]
+    cycles = _loops(trace_ids, kept_piece, parent, keep, span_ids, parent_ids)
+    skewed = _skewed(parent, clock[keep], unknown, _ints(kinds)[keep], start, end)
     bounds = np.flatnonzero(np.r_[True, kept_piece[1:] != kept_piece[:-1]])
-    first_start = np.minimum.reduceat(np.array(starts, dtype=np.int64)[keep], bounds)
-    last_end = np.maximum.reduceat(np.array(ends, dtype=np.int64)[keep], bounds)
+    first_start = np.minimum.reduceat(start, bounds).tolist()
+    last_end = np.maximum.reduceat(end, bounds).tolist()
     root_of: list[tuple[str, str] | None] = [None] * len(pieces)
     single = roots == 1
     for i, p in zip(keep[is_root].tolist(), kept_piece[is_root].tolist(), strict=True):
@@ -118,7 +133,7 @@ def judge_pieces(trace_ids: Sequence[str], pieces: Sequence[Sequence[Row]]) -> V
         cycles=cycles,
         skewed=skewed,
         spans=np.diff(np.r_[bounds, len(keep)]).tolist(),
-        duration=[int(e) - int(s) for s, e in zip(first_start, last_end, strict=True)],
+        duration=[e - s for s, e in zip(first_start, last_end, strict=True)],
         root=root_of,
     )
 
@@ -128,8 +143,8 @@ def _loops(
     piece: npt.NDArray[np.int64],
     parent: npt.NDArray[np.int64],
     keep: npt.NDArray[np.int64],
-    span_ids: list[str],
-    parent_ids: list[str],
+    span_ids: Sequence[str],
+    parent_ids: Sequence[str],
 ) -> int:
     """Parent-pointer loops, counted by `parent_cycles` in the pieces that have one."""
     # Pointer doubling: after k rounds every span points 2**k steps up (or to its top).
@@ -148,19 +163,16 @@ def _loops(
 
 def _skewed(
     parent: npt.NDArray[np.int64],
-    keep: npt.NDArray[np.int64],
-    services: list[str],
-    kinds: list[int],
-    starts: list[int],
-    ends: list[int],
+    clock: npt.NDArray[np.int64],
+    unknown: npt.NDArray[np.bool_],
+    kind: npt.NDArray[np.int64],
+    start: npt.NDArray[np.int64],
+    end: npt.NDArray[np.int64],
 ) -> int:
     """Children that break causality against a parent on another (or unknown) clock."""
-    child = np.flatnonzero((parent >= 0) & (parent != np.arange(len(parent))))
-    c, p = keep[child], keep[parent[child]]
-    service = np.array(services, dtype=object)
-    other_clock = (service[c] != service[p]) | (service[c] == "")
-    start, end = np.array(starts, dtype=np.int64), np.array(ends, dtype=np.int64)
-    kind = np.array(kinds, dtype=np.int64)
+    c = np.flatnonzero((parent >= 0) & (parent != np.arange(len(parent))))
+    p = parent[c]
+    other_clock = (clock[c] != clock[p]) | unknown[c]
     rpc = (kind[p] == CLIENT) & (kind[c] == SERVER)
     late = rpc & (end[c] > end[p])
     return int((other_clock & ((start[c] < start[p]) | late)).sum())
