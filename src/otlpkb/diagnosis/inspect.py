@@ -98,7 +98,7 @@ _COLUMNS = (
 )
 """The span columns an inspection reads."""
 _INT_NAMES = ("kind", "status_code", "flags", "start_time_unix_nano", "end_time_unix_nano")
-_JUDGE_BATCH = 50_000  # spans of closed traces judged together
+_JUDGE_BATCH = 50_000  # spans of closed traces judged together (at most a window's worth)
 
 TRACE_SUFFIXES: tuple[str, ...] = (".json", ".jsonl", ".ndjson", ".pb", ".binpb", ".proto", ".otlp")
 """File name endings a directory walk reads (each also with ``.gz``)."""
@@ -343,7 +343,7 @@ class Inspector:
         """Queue a closed trace; queued traces are judged together, a few array operations."""
         self._pending.append((trace_id, spans))
         self._pending_spans += len(spans)
-        if self._pending_spans >= _JUDGE_BATCH:
+        if self._pending_spans >= min(_JUDGE_BATCH, self.window):  # memory: twice the window
             self._judge_pending()
 
     def _latencies(self, cols: Mapping[str, list[Any]]) -> None:
@@ -568,8 +568,12 @@ def _request_line(spans: list[Span]) -> str:
     return json.dumps({"resourceSpans": body}, separators=(",", ":"))
 
 
+_ENCODER = json.JSONEncoder(default=lambda b: b.hex(), ensure_ascii=False, sort_keys=True)
+"""What ``json.dumps`` with these options builds on every call; built once."""
+
+
 def _json(value: object) -> str:
-    return json.dumps(value, default=lambda b: b.hex(), ensure_ascii=False, sort_keys=True)
+    return _ENCODER.encode(value)
 
 
 def _json_column(values: list[Any]) -> list[str]:
