@@ -18,6 +18,15 @@ operations instead of dicts and dataclasses per trace:
 ``tests/diagnosis/test_judge.py`` checks every count against the chapter 3 tools.
 
 See the chapter *Diagnostic toolset* (5.4).
+
+Examples:
+    >>> from otlpkb.diagnosis.judge import judge_pieces
+    >>> client = ("a", "", "web", "GET /", 3, 0, 100)
+    >>> server = ("b", "a", "db", "SELECT", 2, 90, 120)  # ends after the client call
+    >>> lost = ("c", "x", "db", "SELECT", 1, 5, 6)  # parent x never arrived
+    >>> found = judge_pieces(["t1"], [[client, server, lost]])
+    >>> found.orphans, found.skewed, found.root, found.duration
+    (1, 1, [('web', 'GET /')], [120])
 """
 
 from __future__ import annotations

@@ -6,6 +6,11 @@ lengths nor field names from old schema versions; this module does: ids must be 
 and a ``ResourceSpans`` carrying the pre-1.0 field 1000 (``instrumentation_library_spans``)
 is rejected instead of silently yielding no spans.
 
+Spans are decoded column by column, one ``ScopeSpans`` at a time: the checks run over a
+whole scope in C loops (``map``, ``set``), and only a scope with something to report goes
+span by span to say where. A caller that reads few columns (``otlpkb inspect``, the
+Parquet export) asks for those only and gets no event, link or attribute objects.
+
 See the chapter *Distributed tracing* (3.1).
 
 Examples:
