@@ -161,10 +161,11 @@ def _loops(
     top = np.where(parent >= 0, parent, np.arange(len(parent)))
     for _ in range(max(1, len(parent).bit_length())):
         top = top[top]
-    looped = np.unique(piece[parent[top] >= 0]).tolist()
+    looped = np.unique(piece[parent[top] >= 0])
+    lo, hi = np.searchsorted(piece, looped), np.searchsorted(piece, looped, side="right")
     found = 0
-    for p in looped:
-        rows = keep[piece == p].tolist()
+    for p, a, b in zip(looped.tolist(), lo.tolist(), hi.tolist(), strict=True):
+        rows = keep[a:b].tolist()  # ``piece`` is sorted: each piece's spans are contiguous
         spans = [Span(trace_ids[p], span_ids[i], parent_ids[i], "", 0, 0, 0, 0) for i in rows]
         found += len(parent_cycles(spans))
     return found
