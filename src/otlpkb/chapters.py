@@ -209,7 +209,13 @@ CHAPTERS: tuple[Chapter, ...] = (
         "常见问题手册",
         (P + "diagnosis.handbook",),
     ),
-    Chapter("5.4", "toolset", "Diagnostic toolset", "诊断工具集", (P + "diagnosis.inspect",)),
+    Chapter(
+        "5.4",
+        "toolset",
+        "Diagnostic toolset",
+        "诊断工具集",
+        (P + "diagnosis.inspect", P + "diagnosis.judge"),
+    ),
     Chapter(
         "6.1",
         "identifying_problems",

@@ -6,7 +6,8 @@ reads, gzip or not; directories are walked) through an `Inspector` and returns a
 parent-pointer cycles, clock skew, per-operation latency percentiles and the slowest
 traces. Memory is bounded two ways. Spans wait in a *window* of open traces (at most
 ``window`` spans); when the window is full the trace that was touched longest ago is
-closed and judged with the chapter 3 tools (`otlpkb.tracing.traces.assemble_traces`,
+closed; closed traces are judged in bulk by `otlpkb.diagnosis.judge`, with the rules of
+the chapter 3 tools (`otlpkb.tracing.traces.assemble_traces`,
 `otlpkb.tracing.cycles.parent_cycles`,
 `otlpkb.tracing.causality.clock_skew.detect_clock_skew`). Latencies go into one
 log-bucketed histogram per operation whose quantiles are within ``relative_accuracy`` of
@@ -36,17 +37,18 @@ import json
 import math
 import os
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any, cast
 
 import numpy as np
 
-from otlpkb.otlp import Span, SpanTable, iter_trace_batches
-from otlpkb.tracing.causality.clock_skew import detect_clock_skew
-from otlpkb.tracing.cycles import parent_cycles
-from otlpkb.tracing.traces import assemble_traces
+from otlpkb.otlp import Span, SpanTable
+from otlpkb.otlp.reader import iter_column_batches
+from otlpkb.otlp.spans import int_array
+
+from .judge import Row, codes, judge_pieces
 
 __all__ = [
     "PARQUET_COLUMNS",
@@ -81,6 +83,22 @@ PARQUET_COLUMNS: tuple[str, ...] = (
 )
 """The columns `write_parquet` writes; the two attribute columns hold JSON objects."""
 
+
+_COLUMNS = (
+    "trace_id",
+    "span_id",
+    "parent_span_id",
+    "service_name",
+    "name",
+    "kind",
+    "start_time_unix_nano",
+    "end_time_unix_nano",
+    "status_code",
+    "problems",
+)
+"""The span columns an inspection reads."""
+_INT_NAMES = ("kind", "status_code", "flags", "start_time_unix_nano", "end_time_unix_nano")
+_JUDGE_BATCH = 50_000  # spans of closed traces judged together (at most a window's worth)
 
 TRACE_SUFFIXES: tuple[str, ...] = (".json", ".jsonl", ".ndjson", ".pb", ".binpb", ".proto", ".otlp")
 """File name endings a directory walk reads (each also with ``.gz``)."""
@@ -267,8 +285,10 @@ class Inspector:
                 raise ValueError(f"{name} must be a positive int, got {value!r}")
         self.window, self.top, self.accuracy = window, top, relative_accuracy
         LatencySketch(relative_accuracy)  # validates
-        self._open: OrderedDict[str, list[Span]] = OrderedDict()
+        self._open: OrderedDict[str, list[Row]] = OrderedDict()
         self._held = 0
+        self._pending: list[tuple[str, list[Row]]] = []  # closed, not yet judged
+        self._pending_spans = 0
         self._closed: set[str] = set()
         self._sketches: dict[tuple[str, str], LatencySketch] = {}
         self._errors: dict[tuple[str, str], int] = {}
@@ -281,22 +301,35 @@ class Inspector:
 
     def add(self, table: SpanTable) -> None:
         """Account for one batch of spans."""
-        self._n["spans"] += len(table)
-        self._n["invalid"] += table.invalid_count
-        self._latencies(table)
-        for span in table:
-            spans = self._open.get(span.trace_id)
+        self._add({name: table.column(name) for name in (*_COLUMNS, "flags")})
+
+    def _add(self, cols: Mapping[str, list[Any]]) -> None:
+        """`add` for columns by name (`_COLUMNS`; the inspection reads no others)."""
+        trace_ids = cols["trace_id"]
+        self._n["spans"] += len(trace_ids)
+        self._n["invalid"] += sum(1 for found in cols["problems"] if found)
+        self._latencies(cols)
+        rows = zip(
+            *(cols[name] for name in ("span_id", "parent_span_id", "service_name", "name")),
+            *(cols[name] for name in ("kind", "start_time_unix_nano", "end_time_unix_nano")),
+        )
+        opened, closed, held = self._open, self._closed, self._held
+        for trace_id, row in zip(trace_ids, rows, strict=True):
+            spans = opened.get(trace_id)
             if spans is None:
-                if span.trace_id in self._closed:
+                if trace_id in closed:
                     self._n["split"] += 1
-                    self._closed.discard(span.trace_id)
-                spans = self._open[span.trace_id] = []
+                    closed.discard(trace_id)
+                spans = opened[trace_id] = []
             else:
-                self._open.move_to_end(span.trace_id)
-            spans.append(span)
-            self._held += 1
-            if self._held > self.window:
+                opened.move_to_end(trace_id)
+            spans.append(row)
+            held += 1
+            if held > self.window:
+                self._held = held
                 self._close_oldest()
+                held = self._held
+        self._held = held
 
     def _close_oldest(self) -> None:
         trace_id, spans = self._open.popitem(last=False)
@@ -304,53 +337,65 @@ class Inspector:
         self._closed.add(trace_id)
         if len(self._closed) > self.window:  # forget one, to stay bounded
             self._closed.pop()
-        self._judge(spans)
+        self._close(trace_id, spans)
 
-    def _latencies(self, table: SpanTable) -> None:
-        cols = table.to_numpy()
-        keys = list(zip(table.column("service_name"), table.column("name"), strict=True))
-        order = np.argsort(np.array([hash(k) for k in keys], dtype=np.int64), kind="stable")
-        durations = cols["duration_nano"][order]
-        errors = cols["status_code"][order] == 2
-        start = 0
-        sorted_keys = [keys[i] for i in order.tolist()]
-        for end in range(1, len(sorted_keys) + 1):
-            if end == len(sorted_keys) or sorted_keys[end] != sorted_keys[start]:
-                key = sorted_keys[start]
-                sketch = self._sketches.get(key)
-                if sketch is None:
-                    sketch = self._sketches[key] = LatencySketch(self.accuracy)
-                sketch.add(durations[start:end])
-                self._errors[key] = self._errors.get(key, 0) + int(errors[start:end].sum())
-                start = end
+    def _close(self, trace_id: str, spans: list[Row]) -> None:
+        """Queue a closed trace; queued traces are judged together, a few array operations."""
+        self._pending.append((trace_id, spans))
+        self._pending_spans += len(spans)
+        if self._pending_spans >= min(_JUDGE_BATCH, self.window):  # memory: twice the window
+            self._judge_pending()
 
-    def _judge(self, spans: list[Span]) -> None:
-        # --8<-- [start:judge]
-        trace = next(iter(assemble_traces(spans).values()))
+    def _latencies(self, cols: Mapping[str, list[Any]]) -> None:
+        arrays = {name: int_array(name, cols[name]) for name in _INT_NAMES if name in cols}
+        durations = arrays["end_time_unix_nano"] - arrays["start_time_unix_nano"]
+        errors = arrays["status_code"] == 2
+        services, names = cols["service_name"], cols["name"]
+        service_code, name_code = codes(services, names)
+        _, first, group = np.unique(
+            service_code * (int(name_code.max(initial=0)) + 1) + name_code,
+            return_index=True,
+            return_inverse=True,
+        )
+        order = np.argsort(group, kind="stable")
+        bounds = np.searchsorted(group[order], np.arange(len(first) + 1))
+        for i, a, b in zip(first.tolist(), bounds[:-1].tolist(), bounds[1:].tolist()):
+            key = (services[i], names[i])
+            sketch = self._sketches.get(key)
+            if sketch is None:
+                sketch = self._sketches[key] = LatencySketch(self.accuracy)
+            rows = order[a:b]
+            sketch.add(durations[rows])
+            self._errors[key] = self._errors.get(key, 0) + int(errors[rows].sum())
+
+    def _judge_pending(self) -> None:
+        if not self._pending:
+            return
+        pending, self._pending, self._pending_spans = self._pending, [], 0
+        found = judge_pieces([trace_id for trace_id, _ in pending], [s for _, s in pending])
         n = self._n
-        n["traces"] += 1
-        n["duplicates"] += len(spans) - len(trace.spans)
-        n["orphans"] += len(trace.orphans)
-        n["multi"] += len(trace.roots) > 1
-        n["rootless"] += not trace.roots
-        if trace.unreachable:  # only a trace with a loop leaves spans unreachable
-            n["cycles"] += len(parent_cycles(trace.spans))
-        n["skewed"] += len(detect_clock_skew(trace.spans))
-        start = min(s.start_time_unix_nano for s in trace.spans)
-        end = max(s.end_time_unix_nano for s in trace.spans)
-        # --8<-- [end:judge]
-        root = trace.root
-        label = f"{root.service_name}: {root.name}" if root is not None else "(no single root)"
-        item = SlowTrace((end - start) / 1e6, trace.trace_id, len(trace.spans), label)
-        if len(self._slow) < self.top:
-            heapq.heappush(self._slow, item)
-        elif item > self._slow[0]:
-            heapq.heapreplace(self._slow, item)
+        n["traces"] += len(pending)
+        n["duplicates"] += found.duplicates
+        n["orphans"] += found.orphans
+        n["multi"] += found.multi_root
+        n["rootless"] += found.rootless
+        n["cycles"] += found.cycles
+        n["skewed"] += found.skewed
+        for (trace_id, _), size, duration, root in zip(
+            pending, found.spans, found.duration, found.root, strict=True
+        ):
+            label = f"{root[0]}: {root[1]}" if root is not None else "(no single root)"
+            item = SlowTrace(duration / 1e6, trace_id, size, label)
+            if len(self._slow) < self.top:
+                heapq.heappush(self._slow, item)
+            elif item > self._slow[0]:
+                heapq.heapreplace(self._slow, item)
 
     def result(self, files: Sequence[str] = ()) -> Inspection:
         """Close every open trace and summarise (the inspector is then empty)."""
         while self._open:
-            self._judge(self._open.popitem(last=False)[1])
+            self._close(*self._open.popitem(last=False))
+        self._judge_pending()
         self._held = 0
         services: dict[str, list[int]] = {}
         operations = []
@@ -407,18 +452,20 @@ class _Counting:
 
 def _batches(
     paths: Iterable[str | os.PathLike[str]],
+    columns: tuple[str, ...],
     batch_size: int,
     on_read: Callable[[int], None] | None,
     files: list[str],
-) -> Iterator[SpanTable]:
+) -> Iterator[dict[str, list[Any]]]:
+    """The named span columns of every file, batch by batch (see `iter_column_batches`)."""
     for path in iter_paths(paths):
         files.append(str(path))
         if on_read is None:
-            yield from iter_trace_batches(path, batch_size=batch_size)
+            yield from iter_column_batches(path, columns, batch_size=batch_size)
             continue
         source = _Counting(path, on_read)
         try:
-            yield from iter_trace_batches(cast(IO[bytes], source), batch_size=batch_size)
+            yield from iter_column_batches(cast(IO[bytes], source), columns, batch_size=batch_size)
         finally:
             source.close()
 
@@ -448,8 +495,8 @@ def inspect_traces(
     """
     inspector = Inspector(window=window, top=top, relative_accuracy=relative_accuracy)
     files: list[str] = []
-    for table in _batches(paths, batch_size, on_read, files):
-        inspector.add(table)
+    for columns in _batches(paths, _COLUMNS, batch_size, on_read, files):
+        inspector._add(columns)
     return inspector.result(files)
 
 
@@ -521,8 +568,31 @@ def _request_line(spans: list[Span]) -> str:
     return json.dumps({"resourceSpans": body}, separators=(",", ":"))
 
 
+_ENCODER = json.JSONEncoder(default=lambda b: b.hex(), ensure_ascii=False, sort_keys=True)
+"""What ``json.dumps`` with these options builds on every call; built once."""
+
+
 def _json(value: object) -> str:
-    return json.dumps(value, default=lambda b: b.hex(), ensure_ascii=False, sort_keys=True)
+    return _ENCODER.encode(value)
+
+
+def _json_column(values: list[Any]) -> list[str]:
+    """`_json` of each value, encoding an object shared by many spans only once.
+
+    A resource's attributes are one dict for all its spans; the batch keeps it alive, so
+    its ``id`` is not reused while the cache lives.
+    """
+    seen: dict[int, str] = {}
+    out = []
+    for value in values:
+        text = seen.get(id(value))
+        if text is None:
+            text = seen[id(value)] = _json(value)
+        out.append(text)
+    return out
+
+
+_PARQUET_SPAN_COLUMNS = tuple(c for c in PARQUET_COLUMNS if c != "duration_nano")
 
 
 def write_parquet(
@@ -556,20 +626,17 @@ def write_parquet(
     )
     written = 0
     with pq.ParquetWriter(os.fspath(out), schema) as writer:
-        for table in _batches(paths, batch_size, on_read, []):
+        for cols in _batches(paths, _PARQUET_SPAN_COLUMNS, batch_size, on_read, []):
             # --8<-- [start:arrow_batch]
-            cols = table.to_numpy()
-            arrays: dict[str, Any] = {n: table.column(n) for n in PARQUET_COLUMNS[:4]}
-            arrays["kind"] = cols["kind"]
-            arrays["service_name"] = table.column("service_name")
-            for name in ("start_time_unix_nano", "end_time_unix_nano", "duration_nano"):
-                arrays[name] = cols[name]
-            arrays["status_code"] = cols["status_code"]
-            for name in ("status_message", "scope_name"):
-                arrays[name] = table.column(name)
+            arrays: dict[str, Any] = {n: cols[n] for n in _PARQUET_SPAN_COLUMNS}
+            for name in _INT_NAMES:  # checked as SpanTable.to_numpy checks them
+                if name in arrays:
+                    arrays[name] = int_array(name, arrays[name])
+            start, end = arrays["start_time_unix_nano"], arrays["end_time_unix_nano"]
+            arrays["duration_nano"] = end - start
             for name in ("attributes", "resource_attributes"):
-                arrays[name] = [_json(a) for a in table.column(name)]
+                arrays[name] = _json_column(cols[name])
             writer.write_table(pa.table(arrays, schema=schema))
             # --8<-- [end:arrow_batch]
-            written += len(table)
+            written += len(cols["trace_id"])
     return written

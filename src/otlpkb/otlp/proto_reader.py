@@ -6,6 +6,11 @@ lengths nor field names from old schema versions; this module does: ids must be 
 and a ``ResourceSpans`` carrying the pre-1.0 field 1000 (``instrumentation_library_spans``)
 is rejected instead of silently yielding no spans.
 
+Spans are decoded column by column, one ``ScopeSpans`` at a time: the checks run over a
+whole scope in C loops (``map``, ``set``), and only a scope with something to report goes
+span by span to say where. A caller that reads few columns (``otlpkb inspect``, the
+Parquet export) asks for those only and gets no event, link or attribute objects.
+
 See the chapter *Distributed tracing* (3.1).
 
 Examples:
@@ -24,6 +29,10 @@ Examples:
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Collection
+from itertools import repeat
+from operator import attrgetter
 from typing import Any
 
 from google.protobuf import unknown_fields  # type: ignore[import-untyped, unused-ignore]
@@ -142,8 +151,22 @@ def _other_signal(data: bytes) -> str | None:
     return None
 
 
-def decode_protobuf(data: bytes, out: dict[str, list[Any]], *, strict: bool = False) -> int:
+def decode_protobuf(
+    data: bytes,
+    out: dict[str, list[Any]],
+    *,
+    strict: bool = False,
+    columns: Collection[str] = COLUMNS,
+) -> int:
     """Parse one serialized ``ExportTraceServiceRequest``/``TracesData`` and append its spans.
+
+    Args:
+        data: the serialized message.
+        out: a list per name in `COLUMNS`, appended to.
+        strict: see below.
+        columns: the columns to build; the others get ``None`` per span. Validation and
+            errors do not depend on it: bulk readers (``otlpkb inspect``, the Parquet
+            export) skip the columns they never read, such as events and links.
 
     Returns:
         The number of spans appended.
@@ -157,7 +180,7 @@ def decode_protobuf(data: bytes, out: dict[str, list[Any]], *, strict: bool = Fa
             message reads as OTLP metrics or logs the error says so.
     """
     try:
-        return _decode(data, out, strict)
+        return _decode(data, out, strict, frozenset(columns))
     except FieldError as exc:
         signal = _other_signal(data)
         if signal is None:
@@ -167,13 +190,127 @@ def decode_protobuf(data: bytes, out: dict[str, list[Any]], *, strict: bool = Fa
         ) from None
 
 
-def _decode(data: bytes, out: dict[str, list[Any]], strict: bool) -> int:
+_ZERO_TRACE, _ZERO_SPAN = bytes(16), bytes(8)
+_TRACE_ID, _SPAN_ID, _PARENT_ID, _LINKS, _ATTRIBUTES = (
+    attrgetter(name) for name in ("trace_id", "span_id", "parent_span_id", "links", "attributes")
+)
+_START, _END = attrgetter("start_time_unix_nano"), attrgetter("end_time_unix_nano")
+_SCALARS = {  # columns read straight from a Span field
+    "name": attrgetter("name"),
+    "kind": attrgetter("kind"),
+    "status_code": attrgetter("status.code"),
+    "status_message": attrgetter("status.message"),
+    "trace_state": attrgetter("trace_state"),
+    "flags": attrgetter("flags"),
+    "dropped_attributes_count": attrgetter("dropped_attributes_count"),
+    "dropped_events_count": attrgetter("dropped_events_count"),
+    "dropped_links_count": attrgetter("dropped_links_count"),
+}
+
+
+def _span_path(i: int, j: int, k: int) -> str:
+    return f"resourceSpans[{i}].scopeSpans[{j}].spans[{k}]"
+
+
+def _events(sp: Any) -> tuple[SpanEvent, ...]:
+    return tuple(
+        SpanEvent(e.time_unix_nano, e.name, _attrs(e.attributes), e.dropped_attributes_count)
+        for e in sp.events
+    )
+
+
+def _links(sp: Any, where: str) -> tuple[SpanLink, ...]:
+    return tuple(
+        SpanLink(
+            _id(ln.trace_id, f"{where}.links[{n}].traceId", 16, allow_empty=False),
+            _id(ln.span_id, f"{where}.links[{n}].spanId", 8, allow_empty=False),
+            ln.trace_state,
+            _attrs(ln.attributes),
+            ln.flags,
+            ln.dropped_attributes_count,
+        )
+        for n, ln in enumerate(sp.links)
+    )
+
+
+_Checked = dict[str, list[Any]]
+
+
+def _checked(spans: Any, i: int, j: int, strict: bool) -> _Checked:
+    """The columns of a scope's spans that need checking: ids, times, links, problems.
+
+    Checked in bulk first (C loops over the whole scope); only a scope with something to
+    report (an unknown field, a bad or empty id, an end before a start) or with links
+    goes span by span, which finds the first problem in file order, as it always did.
+    """
+    trace_ids, span_ids = list(map(_TRACE_ID, spans)), list(map(_SPAN_ID, spans))
+    parents, starts, ends = (
+        list(map(_PARENT_ID, spans)),
+        list(map(_START, spans)),
+        list(map(_END, spans)),
+    )
+    if (
+        not any(map(len, map(unknown_fields.UnknownFieldSet, spans)))
+        and set(map(len, trace_ids)) == {16}
+        and _ZERO_TRACE not in trace_ids
+        and set(map(len, span_ids)) == {8}
+        and _ZERO_SPAN not in span_ids
+        and set(map(len, parents)) <= {0, 8}
+        and _ZERO_SPAN not in parents
+        and not any(map(operator.lt, ends, starts))
+        and not any(map(len, map(_LINKS, spans)))
+    ):
+        empty = [()] * len(spans)
+        return {
+            "trace_id": list(map(bytes.hex, trace_ids)),
+            "span_id": list(map(bytes.hex, span_ids)),
+            "parent_span_id": list(map(bytes.hex, parents)),  # b"" gives ""
+            "start_time_unix_nano": starts,
+            "end_time_unix_nano": ends,
+            "links": empty,
+            "problems": empty,
+        }
+    out: _Checked = {name: [] for name in _CHECKED}
+    for k, sp in enumerate(spans):
+        if len(unknown_fields.UnknownFieldSet(sp)):
+            _check_wire_types(sp, _SPAN_FIELDS, _span_path(i, j, k))
+        problems: list[str] = []
+        where = _span_path(i, j, k)
+        trace_id = _context_id(sp.trace_id, f"{where}.traceId", 16, problems, strict)
+        span_id = _context_id(sp.span_id, f"{where}.spanId", 8, problems, strict)
+        start, end = starts[k], ends[k]
+        if end < start:
+            reason = f"{end} is before the start {start}"
+            if strict:
+                _fail(f"{where}.endTimeUnixNano", reason)
+            problems.append(f"endTimeUnixNano {reason}")
+        parent = _id(sp.parent_span_id, f"{where}.parentSpanId", 8, allow_empty=True)
+        row = (trace_id, span_id, parent, start, end, _links(sp, where), tuple(problems))
+        for name, value in zip(_CHECKED, row, strict=True):
+            out[name].append(value)
+    return out
+
+
+_CHECKED = (
+    "trace_id",
+    "span_id",
+    "parent_span_id",
+    "start_time_unix_nano",
+    "end_time_unix_nano",
+    "links",
+    "problems",
+)
+
+
+def _decode(data: bytes, out: dict[str, list[Any]], strict: bool, wanted: frozenset[str]) -> int:
     msg = trace_pb2.TracesData()
     try:
         msg.ParseFromString(data)
     except (DecodeError, RuntimeError, ValueError) as exc:
         _fail("", f"not a valid OTLP/protobuf traces message ({len(data)} bytes): {exc}")
-    staged: dict[str, list[Any]] = {name: [] for name in COLUMNS}
+    # Column by column, one scope at a time: no Python record per span.
+    staged: dict[str, list[Any]] = {name: [] for name in COLUMNS if name in wanted}
+    count = 0
     for i, rs in enumerate(msg.resource_spans):
         if any(f.field_number == _LEGACY_FIELD for f in unknown_fields.UnknownFieldSet(rs)):
             _fail(
@@ -188,63 +325,27 @@ def _decode(data: bytes, out: dict[str, list[Any]], strict: bool) -> int:
         service_name = service if isinstance(service, str) else ""
         for j, ss in enumerate(rs.scope_spans):
             _check_wire_types(ss, _SCOPE_SPANS_FIELDS, f"resourceSpans[{i}].scopeSpans[{j}]")
-            scope_name, scope_version = ss.scope.name, ss.scope.version
-            for k, sp in enumerate(ss.spans):
-                where = f"resourceSpans[{i}].scopeSpans[{j}].spans[{k}]"
-                _check_wire_types(sp, _SPAN_FIELDS, where)
-                problems: list[str] = []
-                trace_id = _context_id(sp.trace_id, f"{where}.traceId", 16, problems, strict)
-                span_id = _context_id(sp.span_id, f"{where}.spanId", 8, problems, strict)
-                start, end = sp.start_time_unix_nano, sp.end_time_unix_nano
-                if end < start:
-                    reason = f"{end} is before the start {start}"
-                    if strict:
-                        _fail(f"{where}.endTimeUnixNano", reason)
-                    problems.append(f"endTimeUnixNano {reason}")
-                row = (
-                    trace_id,
-                    span_id,
-                    _id(sp.parent_span_id, f"{where}.parentSpanId", 8, allow_empty=True),
-                    sp.name,
-                    int(sp.kind),
-                    start,
-                    end,
-                    int(sp.status.code),
-                    sp.status.message,
-                    service_name,
-                    _attrs(sp.attributes) if len(sp.attributes) else {},
-                    res_attrs,
-                    tuple(
-                        SpanEvent(
-                            e.time_unix_nano,
-                            e.name,
-                            _attrs(e.attributes),
-                            e.dropped_attributes_count,
-                        )
-                        for e in sp.events
-                    ),
-                    tuple(
-                        SpanLink(
-                            _id(ln.trace_id, f"{where}.links[{n}].traceId", 16, allow_empty=False),
-                            _id(ln.span_id, f"{where}.links[{n}].spanId", 8, allow_empty=False),
-                            ln.trace_state,
-                            _attrs(ln.attributes),
-                            ln.flags,
-                            ln.dropped_attributes_count,
-                        )
-                        for n, ln in enumerate(sp.links)
-                    ),
-                    sp.trace_state,
-                    sp.flags,
-                    scope_name,
-                    scope_version,
-                    sp.dropped_attributes_count,
-                    sp.dropped_events_count,
-                    sp.dropped_links_count,
-                    tuple(problems),
-                )
-                for name, value in zip(COLUMNS, row, strict=True):
-                    staged[name].append(value)
+            spans = list(ss.spans)  # one wrapper per span, reused by every column
+            n = len(spans)
+            count += n
+            checked = _checked(spans, i, j, strict)
+            shared = {  # one value for the whole scope
+                "service_name": service_name,
+                "resource_attributes": res_attrs,
+                "scope_name": ss.scope.name,
+                "scope_version": ss.scope.version,
+            }
+            for name, column in staged.items():
+                if name in checked:
+                    column += checked[name]
+                elif name in shared:
+                    column += [shared[name]] * n
+                elif name in _SCALARS:
+                    column += map(_SCALARS[name], spans)
+                elif name == "attributes":
+                    column += [_attrs(a) if len(a) else {} for a in map(_ATTRIBUTES, spans)]
+                else:  # events
+                    column += [_events(sp) if len(sp.events) else () for sp in spans]
     for name in COLUMNS:
-        out[name].extend(staged[name])
-    return len(staged["trace_id"])
+        out[name].extend(staged[name] if name in staged else repeat(None, count))
+    return count

@@ -56,7 +56,7 @@ import json
 import os
 import re
 import zlib
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from decimal import Decimal
 from typing import IO, Any, Literal
 
@@ -76,7 +76,14 @@ from .json_reader import (
 from .proto_reader import decode_protobuf
 from .spans import COLUMNS, SpanTable
 
-__all__ = ["FORMATS", "Format", "Source", "iter_trace_batches", "read_traces"]
+__all__ = [
+    "FORMATS",
+    "Format",
+    "Source",
+    "iter_column_batches",
+    "iter_trace_batches",
+    "read_traces",
+]
 
 Format = Literal["auto", "json", "jsonl", "protobuf", "protobuf-stream"]
 FORMATS: tuple[str, ...] = ("auto", "json", "jsonl", "protobuf", "protobuf-stream")
@@ -125,8 +132,11 @@ def _buffered(stream: Any) -> io.BufferedReader:
 class _Input:
     """An opened source: a peekable binary stream, its display name and what to close."""
 
-    def __init__(self, source: Source, *, strict: bool = False) -> None:
+    def __init__(
+        self, source: Source, *, strict: bool = False, columns: tuple[str, ...] = COLUMNS
+    ) -> None:
         self.strict = strict
+        self.columns = columns  # what a binary message fills; other decoders fill all
         self._close: Any = None
         if isinstance(source, bytes | bytearray | memoryview):
             self.name = "<bytes>"
@@ -210,7 +220,7 @@ def _decode_parsed(
 
 def _decode_proto_unit(inp: _Input, data: bytes, out: dict[str, list[Any]], *, offset: int) -> None:
     try:
-        decode_protobuf(data, out, strict=inp.strict)
+        decode_protobuf(data, out, strict=inp.strict, columns=inp.columns)
     except FieldError as exc:
         raise inp.error(exc.reason, byte_offset=offset, json_path=exc.path or None) from None
 
@@ -686,7 +696,15 @@ def iter_trace_batches(
         raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
     fmt = _check_format(format)
     _check_source(source)
-    return _batches(source, fmt, batch_size, _check_strict(strict))
+    return _tables(_batches(source, fmt, batch_size, _check_strict(strict), COLUMNS))
+
+
+def _tables(batches: Generator[dict[str, list[Any]], None, None]) -> Iterator[SpanTable]:
+    try:
+        for batch in batches:
+            yield SpanTable._wrap(batch)
+    finally:
+        batches.close()  # closes the file now, not when collected
 
 
 def _check_source(source: object) -> None:
@@ -699,17 +717,39 @@ def _check_source(source: object) -> None:
         )
 
 
-def _batches(source: Source, fmt: str, batch_size: int, strict: bool) -> Iterator[SpanTable]:
+def iter_column_batches(
+    source: Source, columns: tuple[str, ...], *, batch_size: int = 10_000
+) -> Iterator[dict[str, list[Any]]]:
+    """`iter_trace_batches` for bulk work: each batch as a dict of the named columns only.
+
+    The values and errors are those of `iter_trace_batches`; a binary protobuf message
+    builds only ``columns`` (no event, link or attribute objects that are never read).
+
+    Raises:
+        ValueError: a name is not in `COLUMNS`, or ``batch_size`` is not positive.
+    """
+    unknown = [name for name in columns if name not in COLUMNS]
+    if unknown:
+        raise ValueError(f"unknown columns {unknown}; columns are {', '.join(COLUMNS)}")
+    if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+    _check_source(source)
+    return _batches(source, "auto", batch_size, False, columns)
+
+
+def _batches(
+    source: Source, fmt: str, batch_size: int, strict: bool, columns: tuple[str, ...]
+) -> Generator[dict[str, list[Any]], None, None]:
     out = new_columns()
-    inp = _Input(source, strict=strict)
+    inp = _Input(source, strict=strict, columns=columns)
     try:
         for _ in _decode_units(inp, fmt, out):
             while len(out["trace_id"]) >= batch_size:
-                batch = {name: out[name][:batch_size] for name in COLUMNS}
+                batch = {name: out[name][:batch_size] for name in columns}
                 for name in COLUMNS:
                     del out[name][:batch_size]
-                yield SpanTable._wrap(batch)
+                yield batch
         if out["trace_id"]:
-            yield SpanTable._wrap(out)
+            yield out if columns == COLUMNS else {name: out[name] for name in columns}
     finally:
         inp.close()

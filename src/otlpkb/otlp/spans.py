@@ -39,6 +39,7 @@ __all__ = [
     "SpanLike",
     "SpanLink",
     "SpanTable",
+    "int_array",
 ]
 
 AttributeValue = Union[  # noqa: UP007 - a recursive alias needs Union on 3.11
@@ -349,10 +350,20 @@ class SpanTable(Sequence[Span]):
         out: dict[str, npt.NDArray[Any]] = {}
         for name in _STRING_COLUMNS:
             out[name] = np.array(self._columns[name], dtype=str)
-        for name, dtype in _INT_COLUMNS.items():
-            try:
-                out[name] = np.array(self._columns[name], dtype=dtype)
-            except OverflowError as exc:
-                raise ValueError(f"column {name} has a value outside {dtype.__name__}") from exc
+        for name in _INT_COLUMNS:
+            out[name] = int_array(name, self._columns[name])
         out["duration_nano"] = out["end_time_unix_nano"] - out["start_time_unix_nano"]
         return out
+
+
+def int_array(name: str, values: Sequence[int]) -> npt.NDArray[Any]:
+    """The integer column ``name`` (``kind``, ``status_code``, ``flags`` or a time) as numpy.
+
+    Raises:
+        ValueError: a value does not fit the column's dtype (a time after the year 2262).
+    """
+    dtype = _INT_COLUMNS[name]
+    try:
+        return np.array(values, dtype=dtype)
+    except OverflowError as exc:
+        raise ValueError(f"column {name} has a value outside {dtype.__name__}") from exc
