@@ -1126,11 +1126,11 @@ def _reason_and_path(data: bytes, **kwargs) -> tuple[str, str]:
         ),
         (', "traceState": 7', "", f"{SPAN_PATH}.traceState", "expected a string, got a number"),
         (', "startTimeUnixNano": "-1"', "", f"{SPAN_PATH}.startTimeUnixNano",
-         "-1 is out of range for uint64"),  # fmt: skip
+         "-1 is out of range for uint64"),
         (', "startTimeUnixNano": "1e20"', "", f"{SPAN_PATH}.startTimeUnixNano",
-         "1e20 is out of range for 64 bits"),  # fmt: skip
+         "1e20 is out of range for 64 bits"),
         (', "links": [{"traceId": "' + GOOD_TRACE + '"}]', "", f"{SPAN_PATH}.links[0].spanId",
-         "is missing"),  # fmt: skip
+         "is missing"),
         (
             ', "attributes": [{"key": "k", "value": {"stringValue": "a", "intValue": "1"}}]',
             "",
