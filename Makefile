@@ -17,6 +17,7 @@ export NO_MKDOCS_2_WARNING := 1
 
 help:
 	@echo "make serve  build the site (every chapter executed) and serve it on http://$(HOST):$(PORT)"
+	@echo "           DIRTY=1: a save rebuilds only the changed pages (for writing prose)"
 	@echo "make docs   strict build of the site into site/"
 	@echo "make test   every test: unit, property, doctests, docs, examples, browser"
 	@echo "make explore  property and fuzz tests, randomized and 10x longer (not in CI)"
@@ -33,12 +34,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[docs,test]'
 	@touch $(STAMP)
 
-# --dirty: a save rebuilds only the pages changed (seconds, not the whole site); MkDocs
-# warns on every dirty build, so this one is not --strict: `make docs` and the tests are.
+# Every save rebuilds the whole site, strictly. For writing prose, `make serve DIRTY=1`
+# rebuilds only the pages whose Markdown changed (seconds, not the whole site; MkDocs'
+# --dirty), but an edit in src/ or examples/ then shows only after a restart, and MkDocs
+# warns on every dirty build, so that mode is not --strict.
 serve: $(STAMP)
 	$(BIN)/python -m otlpkb._site.generate
 	$(BIN)/python -m otlpkb._site.prewarm -j $(JOBS)
-	$(BIN)/mkdocs serve --dirty --dev-addr $(HOST):$(PORT)
+	$(BIN)/mkdocs serve $(if $(DIRTY),--dirty,--strict) --dev-addr $(HOST):$(PORT)
 
 docs: $(STAMP)
 	rm -rf site

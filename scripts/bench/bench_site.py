@@ -13,7 +13,7 @@ run it:
    same with the cache first filled by `otlpkb._site.prewarm -j 2` (as `make docs` does);
 2. warm: nothing changed, every block is served from the cache;
 3. a page edited: one chapter's prose changed (its blocks still hit the cache), rebuilt
-   whole, and rebuilt as `make serve` does (only the changed page, MkDocs' ``--dirty``);
+   whole, and rebuilt as `make serve DIRTY=1` does (only the changed page, MkDocs' ``--dirty``);
 4. a module edited: one module changed; only pages whose blocks import it re-execute.
 
 Wall time is what a reader of `make serve` waits; CPU time (user + system of the build
@@ -85,10 +85,10 @@ def main() -> None:
         rows.append(("warm (nothing changed)", *build(work / "b", cache)))
         with edited(PAGE, "\n\nOne more sentence of prose.\n"):
             rows.append((f"page edited ({PAGE.name})", *build(work / "c", cache)))
-            # what `make serve` does on a save: rebuild only the pages changed since the
+            # what `make serve DIRTY=1` does on a save: rebuild only the pages changed since the
             # site in work/b was written (MkDocs' --dirty; not strict, see the Makefile)
             dirty = [str(BIN / "mkdocs"), "build", "--dirty", "--site-dir", str(work / "b")]
-            rows.append(("page edited, make serve", *build(work / "b", cache, dirty)))
+            rows.append(("page edited, serve DIRTY=1", *build(work / "b", cache, dirty)))
         with edited(MODULE, "\n# an edit\n"):
             rows.append((f"module edited ({MODULE.name})", *build(work / "d", cache)))
         if args.zensical:
