@@ -601,3 +601,23 @@ def test_pending_writes_nobody_observed_are_pruned_by_default():
     full = check_linearizability(History(ops), prune_pending=False)
     assert default.linearizable is pruned.linearizable is full.linearizable is False
     assert default.states_explored == pruned.states_explored < 2**10 < full.states_explored
+
+
+def test_the_search_does_not_depend_on_how_operations_are_numbered():
+    """Three pending compare-and-sets with the same effect are interchangeable, and the
+    search takes them in invocation order whatever their ids: listing the same history in
+    each of its 120 orders explores the same configurations."""
+    import itertools
+
+    ops = [
+        Operation(0, "cas", 0, math.inf, expected=2, value=1),
+        Operation(1, "cas", 1, math.inf, expected=2, value=1),
+        Operation(4, "cas", 1.5, math.inf, expected=2, value=1),
+        Operation(2, "write", 2, 3, value=2),
+        Operation(3, "read", 4, 5, value=7),  # nobody wrote 7
+    ]
+    outcomes = {
+        (r.linearizable, r.states_explored)
+        for r in (check_linearizability(History(p)) for p in itertools.permutations(ops))
+    }
+    assert len(outcomes) == 1 and next(iter(outcomes))[0] is False
