@@ -848,3 +848,12 @@ def test_truncate_before_the_first_record_of_a_segment(tmp_path):
         assert log.first_seq == 1
         assert log.truncate_before(2) == 1
         assert [s for s, _ in log.replay()] == [2]
+
+
+def test_a_size_past_the_format_s_limit_says_the_limit(tmp_path):
+    # The record header stores the size in 32 bits: the message gives both bounds.
+    with pytest.raises(ValueError) as info:
+        WriteAheadLog.open(tmp_path / "w", max_record_size=2**32)
+    assert str(info.value) == (
+        f"max_record_size must be at least 0 and at most {2**32 - 1}, got {2**32}"
+    )
