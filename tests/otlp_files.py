@@ -2,10 +2,12 @@
 
 `request` builds an ``ExportTraceServiceRequest`` from compact rows, `frames` writes the
 Collector file exporter's ``format: proto`` framing, and `DEFECTS` holds one trace of each
-structural problem `otlpkb inspect` reports.
+structural problem `otlpkb inspect` reports; `recode_ids` turns ids between hex and base64.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
@@ -70,3 +72,20 @@ DEFECTS: list[Row] = [
     (5, 1, 0, "front", "GET /slow", 0, 900, False),
     (5, 1, 0, "front", "GET /slow", 0, 900, False),
 ]
+
+
+def recode_ids(obj: object, convert: Callable[[str], str]) -> None:
+    """Apply ``convert`` in place to every trace, span and parent id of an OTLP/JSON object.
+
+    json_format writes and reads ids as base64 where OTLP/JSON has hex: a test converts
+    between the two with this walk.
+    """
+    if isinstance(obj, dict):
+        for key, value in obj.items():
+            if key in ("traceId", "spanId", "parentSpanId") and isinstance(value, str):
+                obj[key] = convert(value)
+            else:
+                recode_ids(value, convert)
+    elif isinstance(obj, list):
+        for item in obj:
+            recode_ids(item, convert)

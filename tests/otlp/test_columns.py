@@ -24,6 +24,7 @@ from opentelemetry.proto.common.v1 import common_pb2
 from opentelemetry.proto.trace.v1 import trace_pb2
 
 from kbtest import SCALE
+from otlp_files import recode_ids
 from otlpkb import datasets
 from otlpkb.diagnosis.inspect import Inspector, inspect_traces, write_parquet
 from otlpkb.otlp import COLUMNS, OTLPDecodeError, iter_trace_batches, read_traces
@@ -46,19 +47,7 @@ SUBSETS = [
 def as_protobuf(name: str) -> bytes:
     """A real OTLP/JSON file re-encoded as binary by opentelemetry-proto's json_format."""
     doc = json.loads(datasets.path(name).read_text())
-
-    def fix(obj: object) -> None:  # OTLP/JSON ids are hex, json_format wants base64
-        if isinstance(obj, dict):
-            for key, value in obj.items():
-                if key in ("traceId", "spanId", "parentSpanId") and isinstance(value, str):
-                    obj[key] = base64.b64encode(bytes.fromhex(value)).decode()
-                else:
-                    fix(value)
-        elif isinstance(obj, list):
-            for item in obj:
-                fix(item)
-
-    fix(doc)
+    recode_ids(doc, lambda hex_id: base64.b64encode(bytes.fromhex(hex_id)).decode())
     return json_format.ParseDict(doc, trace_pb2.TracesData()).SerializeToString()
 
 

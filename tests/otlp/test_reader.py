@@ -29,6 +29,7 @@ from opentelemetry.proto.common.v1 import common_pb2
 from opentelemetry.proto.trace.v1 import trace_pb2
 
 from kbtest import SCALE
+from otlp_files import recode_ids
 from otlpkb import datasets
 from otlpkb.otlp import (
     OTLPDecodeError,
@@ -44,19 +45,7 @@ from otlpkb.otlp import (
 def to_json_dict(msg) -> dict:
     """OTLP/JSON via json_format plus the hex fix (json_format writes ids as base64)."""
     doc = json_format.MessageToDict(msg, use_integers_for_enums=True)
-
-    def fix(obj):
-        if isinstance(obj, dict):
-            for key, value in obj.items():
-                if key in ("traceId", "spanId", "parentSpanId") and isinstance(value, str):
-                    obj[key] = base64.b64decode(value).hex()
-                else:
-                    fix(value)
-        elif isinstance(obj, list):
-            for item in obj:
-                fix(item)
-
-    fix(doc)
+    recode_ids(doc, lambda b64_id: base64.b64decode(b64_id).hex())
     return doc
 
 
